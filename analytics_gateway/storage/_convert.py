@@ -15,7 +15,7 @@ import orjson
 
 from analytics_gateway.storage.tables import ColumnKind
 
-__all__ = ["Converter", "DialectValues", "dialect_values"]
+__all__ = ["Converter", "DialectValues", "RowConverter", "compile_row_converter", "dialect_values"]
 
 Converter = Callable[[Any], Any]
 
@@ -26,25 +26,21 @@ _FALSE = frozenset({"false", "f", "0", "no", "n", "off"})
 def _int(v: Any) -> int | None:
     if v is None:
         return None
-    if type(v) is int:
-        return v
-    if isinstance(v, bool):
-        raise ValueError(f"expected an integer, got {v!r}")
-    if isinstance(v, float):
-        if v.is_integer():
-            return int(v)
-        raise ValueError(f"expected an integer, got {v!r}")
-    if isinstance(v, str):
+    cls = v.__class__
+    if cls is int:
+        return v  # type: ignore[no-any-return]
+    if cls is str:
         try:
             return int(v)
         except ValueError:
-            pass
-        try:
-            f = float(v)
-        except ValueError:
-            raise ValueError(f"expected an integer, got {v!r}") from None
-        if f.is_integer():
-            return int(f)
+            try:
+                f = float(v)
+            except ValueError:
+                raise ValueError(f"expected an integer, got {v!r}") from None
+            if f.is_integer():
+                return int(f)
+    elif cls is float and v.is_integer():
+        return int(v)
     raise ValueError(f"expected an integer, got {v!r}")
 
 
@@ -63,22 +59,23 @@ def _float(v: Any) -> float | None:
     raise ValueError(f"expected a number, got {v!r}")
 
 
+_BOOL_TEXT = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
+
+
 def _bool(v: Any) -> bool | None:
-    if v is None:
-        return None
-    if isinstance(v, bool):
+    if v is None or v.__class__ is bool:
         return v
-    if isinstance(v, int):
-        if v in (0, 1):
-            return bool(v)
-    elif isinstance(v, str):
+    if v.__class__ is str:
+        hit = _BOOL_TEXT.get(v)
+        if hit is not None:
+            return hit
         low = v.strip().lower()
-        if low in _TRUE:
-            return True
-        if low in _FALSE:
-            return False
+        if low in _BOOL_TEXT:
+            return _BOOL_TEXT[low]
         if low == "":
             return None
+    elif isinstance(v, int) and v in (0, 1):
+        return bool(v)
     raise ValueError(f"expected a boolean, got {v!r}")
 
 
@@ -137,18 +134,21 @@ def _parse_date(v: Any) -> date | None:
     raise ValueError(f"expected a date, got {v!r}")
 
 
+_FRACTION_PAD = ("000000", "00000", "0000", "000", "00", "0", "")
+
+
 def _sqlite_timestamp(v: Any) -> str | None:
-    # Fast path for DAP's usual `YYYY-MM-DDTHH:MM:SS[.fff]Z`: validate with fromisoformat, reuse the text.
-    if type(v) is str and len(v) >= 20 and v[-1] == "Z" and v[10] == "T":
+    # Fast path for DAP's usual `YYYY-MM-DDTHH:MM:SS[.f…]Z`: fromisoformat validates, the text is reused.
+    if v.__class__ is str and v[-1:] == "Z" and len(v) >= 20 and v[10] == "T":
         try:
             datetime.fromisoformat(v)
         except ValueError:
             raise ValueError(f"expected an ISO-8601 timestamp, got {v!r}") from None
-        frac = v[19:-1]
-        if not frac:
-            return f"{v[:10]} {v[11:19]}.000000"
-        if frac[0] == "." and len(frac) <= 7:
-            return f"{v[:10]} {v[11:19]}{frac.ljust(7, '0')}"
+        n = len(v)
+        if n == 20:
+            return v[:10] + " " + v[11:19] + ".000000"
+        if v[19] == "." and n <= 27:
+            return v[:10] + " " + v[11:-1] + _FRACTION_PAD[n - 21]
     dt = parse_timestamp(v)
     return None if dt is None else dt.isoformat(sep=" ", timespec="microseconds")
 
@@ -196,3 +196,89 @@ def dialect_values(name: str) -> DialectValues:
     if name not in _CACHE:
         _CACHE[name] = DialectValues(name)
     return _CACHE[name]
+
+
+RowConverter = Callable[[Any, Any, Any], tuple[Any, ...]]
+
+
+def _slow_row(columns: list[tuple[str, Converter]]) -> RowConverter:
+    def convert(key: Any, values: dict[str, Any], ts: Any) -> tuple[Any, ...]:
+        out = [key]
+        for col, conv in columns:
+            try:
+                out.append(conv(values.get(col)))
+            except ValueError as exc:
+                raise ValueError(f"column {col}: {exc}") from None
+        out.append(ts)
+        return tuple(out)
+
+    return convert
+
+
+def compile_row_converter(
+    columns: dict[str, ColumnKind], dv: DialectValues, positions: dict[str, int] | None = None
+) -> RowConverter:
+    """A function ``(key, values, ts) -> (key, *converted values, ts)`` for one table and backend.
+
+    ``values`` is a dict of typed JSON values, or, when ``positions`` (column → field index of a CSV/TSV
+    header) is given, the record's list of text fields. The function is generated so that the common
+    case costs no call per field: typed JSON values pass through, text goes through ``int``/``float``
+    directly. Anything unusual (or wrong) falls back to the per-field converters, whose errors name the
+    column.
+    """
+    sqlite = dv.name == "sqlite"
+    slow = _slow_row([(c, dv.converters[k]) for c, k in columns.items()])
+    env: dict[str, Any] = {f"c{i}": dv.converters[k] for i, k in enumerate(columns.values())}
+    env["slow"] = slow
+    env["BOOL_TEXT"] = {k: (int(v) if sqlite else v) for k, v in _BOOL_TEXT.items()}
+    exprs = []
+    for i, (col, kind) in enumerate(columns.items()):
+        if positions is not None:
+            if col not in positions:
+                exprs.append("None")
+                continue
+            get = f"v[{positions[col]}]"
+            if kind is ColumnKind.INT:
+                exprs.append(f"(None if (x := {get}) is None else int(x))")
+            elif kind is ColumnKind.FLOAT:
+                exprs.append(f"(None if (x := {get}) is None else float(x))")
+            elif kind in (ColumnKind.TEXT, ColumnKind.JSON):
+                exprs.append(get)
+            elif kind is ColumnKind.BOOL:
+                exprs.append(f"(None if (x := {get}) is None else BOOL_TEXT[x])")
+            else:
+                exprs.append(f"(None if (x := {get}) is None else c{i}(x))")
+            continue
+        get = f"g({col!r})"
+        if kind is ColumnKind.INT:
+            exprs.append(f"(x if (x := {get}).__class__ is int or x is None else c{i}(x))")
+        elif kind is ColumnKind.FLOAT:
+            exprs.append(f"(x if (x := {get}).__class__ is float or x is None else c{i}(x))")
+        elif kind is ColumnKind.TEXT:
+            exprs.append(f"(x if (x := {get}).__class__ is str or x is None else c{i}(x))")
+        elif kind is ColumnKind.BOOL and sqlite:
+            exprs.append(
+                f"(1 if (x := {get}) is True else 0 if x is False else None if x is None else c{i}(x))"
+            )
+        elif kind is ColumnKind.BOOL:
+            exprs.append(f"(x if (x := {get}).__class__ is bool or x is None else c{i}(x))")
+        else:
+            exprs.append(f"(None if (x := {get}) is None else c{i}(x))")
+    body = ",\n            ".join(["key", *exprs, "ts"])
+    if positions is None:
+        fallback = "slow(key, v, ts)"
+    else:
+        env["positions"] = positions
+        fallback = "slow(key, {c: v[p] for c, p in positions.items()}, ts)"
+    source = "def convert(key, v, ts):\n"
+    if positions is None:
+        source += "    g = v.get\n"
+    source += (
+        "    try:\n"
+        f"        return (\n            {body},\n        )\n"
+        "    except (ValueError, KeyError, TypeError):\n"
+        f"        return {fallback}\n"
+    )
+    exec(compile(source, f"<row converter {','.join(columns)[:60]}>", "exec"), env)
+    fn: RowConverter = env["convert"]
+    return fn

@@ -19,7 +19,8 @@ import orjson
 
 __all__ = ["FileFormat", "ImportFormatError", "RawRecord", "RecordFile", "detect_format"]
 
-RawRecord = tuple[int, Any, str, Any, dict[str, Any]]
+# values: a dict (JSONL, or CSV/TSV with nested columns) or the record's field list (see _Header.positions)
+RawRecord = tuple[int, Any, str, Any, dict[str, Any] | list[Any]]
 
 GZIP_MAGIC = b"\x1f\x8b"
 PARQUET_MAGIC = b"PAR1"
@@ -87,6 +88,8 @@ class RecordFile:
         self.size = path.stat().st_size
         self._raw: IO[bytes] | None = None
         self._done = False
+        # Set once a CSV/TSV header is read: column → field position, or None for dict values.
+        self.positions: dict[str, int] | None = None
 
     @property
     def bytes_read(self) -> int:
@@ -119,9 +122,9 @@ class RecordFile:
                 else:
                     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
                     if fmt == FileFormat.CSV:
-                        yield from _read_csv(path, text)
+                        yield from _read_csv(path, text, self)
                     else:
-                        yield from _read_tsv(path, text)
+                        yield from _read_tsv(path, text, self)
             except (OSError, EOFError) as exc:  # truncated gzip, unreadable file
                 raise ImportFormatError(path, None, f"cannot read file: {exc}") from exc
             except UnicodeDecodeError as exc:
@@ -182,10 +185,16 @@ class _Header:
         if self.key < 0:
             raise ImportFormatError(path, 1, "header has no key.id column")
         self.width = len(names)
+        # Without nested columns a record's values are its field list, read by position (no dict per row).
+        self.positions: dict[str, int] | None = None if self.nested else {col: pos for pos, col in self.flat}
 
     def record(self, path: Path, lineno: int, fields: list[Any]) -> RawRecord:
         if len(fields) != self.width:
             raise ImportFormatError(path, lineno, f"expected {self.width} fields, found {len(fields)}")
+        ts = fields[self.ts] if self.ts >= 0 else None
+        action = (fields[self.action] if self.action >= 0 else None) or "U"
+        if self.positions is not None:
+            return lineno, ts, action, fields[self.key], fields
         values = {col: fields[pos] for pos, col in self.flat}
         for pos, top, sub in self.nested:
             if fields[pos] is None:
@@ -194,8 +203,6 @@ class _Header:
             if not isinstance(target, dict):
                 target = values[top] = {}
             target[sub] = fields[pos]
-        ts = fields[self.ts] if self.ts >= 0 else None
-        action = (fields[self.action] if self.action >= 0 else None) or "U"
         return lineno, ts, action, fields[self.key], values
 
 
@@ -247,12 +254,13 @@ def _csv_physical_records(path: Path, text: IO[str]) -> Iterator[tuple[int, str]
         raise ImportFormatError(path, start, "unterminated quoted field")
 
 
-def _read_csv(path: Path, text: IO[str]) -> Iterator[RawRecord]:
+def _read_csv(path: Path, text: IO[str], owner: RecordFile) -> Iterator[RawRecord]:
     records = _csv_physical_records(path, text)
     first = next(records, None)
     if first is None:
         return
     header = _Header(path, [f or "" for f in _csv_fields(path, first[0], first[1])])
+    owner.positions = header.positions
     for lineno, rec in records:
         yield header.record(path, lineno, _csv_fields(path, lineno, rec))
 
@@ -261,23 +269,22 @@ _TSV_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"
 _TSV_ESCAPE = re.compile(r"\\(.)")
 
 
-def _tsv_unescape(field: str) -> str | None:
-    if field == "\\N":
-        return None
-    if "\\" not in field:
-        return field
+def _tsv_unescape(field: str) -> str:
     return _TSV_ESCAPE.sub(lambda m: _TSV_ESCAPES.get(m.group(1), m.group(1)), field)
 
 
-def _read_tsv(path: Path, text: IO[str]) -> Iterator[RawRecord]:
+def _read_tsv(path: Path, text: IO[str], owner: RecordFile) -> Iterator[RawRecord]:
     header: _Header | None = None
     for lineno, line in enumerate(text, 1):
         line = line.rstrip("\r\n")
         if not line:
             continue
-        fields = [_tsv_unescape(f) for f in line.split("\t")]
+        fields = [
+            None if f == "\\N" else (f if "\\" not in f else _tsv_unescape(f)) for f in line.split("\t")
+        ]
         if header is None:
             header = _Header(path, [f or "" for f in fields])
+            owner.positions = header.positions
             continue
         yield header.record(path, lineno, fields)
 
@@ -287,7 +294,7 @@ def _read_tsv(path: Path, text: IO[str]) -> Iterator[RawRecord]:
 
 def _read_parquet(path: Path) -> Iterator[RawRecord]:
     try:
-        import pyarrow.parquet as pq  # type: ignore[import-not-found, unused-ignore]
+        import pyarrow.parquet as pq  # type: ignore[import-not-found, import-untyped, unused-ignore]
     except ImportError as exc:
         raise ImportFormatError(
             path, None, "Parquet files need the optional extra: pip install 'analytics-gateway[parquet]'"

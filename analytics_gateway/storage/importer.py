@@ -17,17 +17,23 @@ Rules, in order of application for every batch:
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import pickle
+import sys
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from analytics_gateway.storage._convert import Converter, DialectValues, dialect_values
+from analytics_gateway.storage._convert import DialectValues, compile_row_converter, dialect_values
 from analytics_gateway.storage._formats import ImportFormatError, RecordFile
-from analytics_gateway.storage.categories import page_view_category
+from analytics_gateway.storage._parse_worker import HEADER
+from analytics_gateway.storage._rollups import FlatDeltas, RollupDeltas, count_page_views
 from analytics_gateway.storage.tables import DAP_TABLES, ColumnKind, DapTableSpec
 
 __all__ = [
@@ -41,7 +47,9 @@ __all__ = [
     "import_table",
 ]
 
-BATCH_SIZE = 5_000
+BATCH_SIZE = 10_000
+# Tables whose files add up to more than this are parsed in a separate process, in parallel with writing.
+PARALLEL_PARSE_BYTES = 32 * 1024 * 1024
 ROLLUP_FLUSH_KEYS = 200_000
 MAX_BAD_ROWS_KEPT = 100
 
@@ -193,23 +201,30 @@ async def import_table(
     summary = TableSummary(table=name, files=len(files))
     started = time.perf_counter()
     dv = dialect_values(engine.dialect.name)
+    total_bytes = sum(f.stat().st_size for f in files)
+    parallel = total_bytes > PARALLEL_PARSE_BYTES
+    # Millions of small tuples and rollup cells, none of them cyclic: generational GC passes would walk
+    # them over and over (quadratic in practice). Nothing here needs the cycle collector.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         async with engine.begin() as conn:
-            writer: _TableWriter = (
-                _WebLogsWriter(conn, spec, dv, summary)
-                if name == "web_logs"
-                else _TableWriter(conn, spec, dv, summary)
-            )
+            if dv.name == "sqlite":
+                # A big page cache keeps the B-trees of large tables in memory during the import.
+                await conn.exec_driver_sql("PRAGMA cache_size = -1000000")
+            writer = (_WebLogsWriter if name == "web_logs" else _TableWriter)(conn, spec, dv, summary)
             await writer.prepare()
-            total_bytes = sum(f.stat().st_size for f in files)
-            done_bytes = 0
-            for path in files:
-                source = RecordFile(path)
-                for batch in _batches(source, spec, dv, summary, skip_bad_rows):
-                    await writer.apply(batch)
-                    if progress is not None:
-                        progress(name, summary.records, done_bytes + source.bytes_read, total_bytes)
-                done_bytes += source.size
+            source = _parse_in_process(files, spec, dv, skip_bad_rows) if not parallel else None
+            batches = _parse_in_worker(files, name, dv.name, skip_bad_rows) if parallel else source
+            assert batches is not None
+            async for batch in _aiter(batches):
+                summary.skipped += len(batch.bad_rows)
+                room = MAX_BAD_ROWS_KEPT - len(summary.bad_rows)
+                if room > 0:
+                    summary.bad_rows.extend(batch.bad_rows[:room])
+                await writer.apply(batch)
+                if progress is not None:
+                    progress(name, summary.records, batch.bytes_done, total_bytes)
             await writer.finish()
             if progress is not None:
                 progress(name, summary.records, total_bytes, total_bytes)
@@ -217,70 +232,189 @@ async def import_table(
         raise ImportFailedError(name, exc) from exc
     except Exception as exc:
         raise ImportFailedError(name, exc) from exc
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-# A converted record: (line, ts, action, key, row) where row = (key, *values, meta_ts) for upserts.
-_Converted = tuple[int, Any, str, Any, tuple[Any, ...] | None]
+@dataclass
+class _Batch:
+    """Converted records of one batch, ready to apply.
+
+    ``upserts`` are ``(key, *values, meta_ts)`` rows, newest per key; ``deletes`` are ``(key, meta_ts)``;
+    ``duplicates`` counts records superseded inside the batch. For web_logs, ``deltas`` are the rollup
+    increments of all ``upserts`` (computed by the parser, corrected by the writer).
+    """
+
+    upserts: list[tuple[Any, ...]]
+    deletes: list[tuple[Any, Any]]
+    duplicates: int
+    bad_rows: list[BadRow]
+    bytes_done: int
+    deltas: FlatDeltas | None = None
 
 
-def _batches(
-    source: RecordFile, spec: DapTableSpec, dv: DialectValues, summary: TableSummary, skip_bad_rows: bool
-) -> Iterator[list[_Converted]]:
-    converters: list[tuple[str, Converter]] = [(c, dv.converters[k]) for c, k in spec.columns.items()]
+def _parse(
+    files: Sequence[Path], spec: DapTableSpec, dv: DialectValues, skip_bad_rows: bool
+) -> Iterator[_Batch]:
+    """Read, convert and batch the records of a table's files (runs in-process or in a worker)."""
+    convert_dict = compile_row_converter(spec.columns, dv)
     convert_key = dv.converters[spec.key_kind]
     convert_ts = dv.converters[ColumnKind.TIMESTAMP]
     epoch = dv.epoch
-    path = source.path
-    batch: list[_Converted] = []
-    for line, raw_ts, action, raw_key, values in source:
-        try:
-            if raw_key is None or raw_key == "":
-                raise ValueError("record has no key.id")
-            key = convert_key(raw_key)
+    web_logs = spec.name == "web_logs"
+    done_bytes = 0
+    last_raw_ts: Any = object()
+    last_ts: Any = epoch
+    for path in files:
+        source = RecordFile(path)
+        convert = convert_dict
+        positions: dict[str, int] | None = None
+        # key -> (ts, action, row); newest ts per key wins within a batch, a later record on a tie.
+        pending: dict[Any, tuple[Any, str, tuple[Any, ...] | None]] = {}
+        count = 0
+        bad: list[BadRow] = []
+        for line, raw_ts, action, raw_key, values in source:
             try:
-                ts = convert_ts(raw_ts) if raw_ts is not None else epoch
-            except ValueError as exc:
-                raise ValueError(f"meta.ts: {exc}") from None
-            if action == "U":
-                row_values = []
-                for col, conv in converters:
+                if raw_key is None or raw_key == "":
+                    raise ValueError("record has no key.id")
+                key = convert_key(raw_key)
+                if raw_ts != last_raw_ts:  # an export job stamps many records with the same meta.ts
                     try:
-                        row_values.append(conv(values.get(col)))
+                        last_ts = convert_ts(raw_ts) if raw_ts is not None else epoch
                     except ValueError as exc:
-                        raise ValueError(f"column {col}: {exc}") from None
-                batch.append((line, ts, "U", key, (key, *row_values, ts)))
-            elif action == "D":
-                batch.append((line, ts, "D", key, None))
+                        raise ValueError(f"meta.ts: {exc}") from None
+                    last_raw_ts = raw_ts
+                ts = last_ts
+                if action == "U":
+                    if values.__class__ is list and positions is not source.positions:
+                        positions = source.positions
+                        convert = compile_row_converter(spec.columns, dv, positions)
+                    rec: tuple[Any, str, tuple[Any, ...] | None] = (ts, "U", convert(key, values, ts))
+                elif action == "D":
+                    rec = (ts, "D", None)
+                else:
+                    raise ValueError(f"meta.action must be U or D, got {action!r}")
+            except ValueError as exc:
+                if not skip_bad_rows:
+                    raise ImportFormatError(path, line, str(exc)) from None
+                bad.append(BadRow(str(path), line, str(exc)))
+                continue
+            count += 1
+            prev = pending.get(key)
+            if prev is None or prev[0] <= ts:
+                pending[key] = rec
+            if count >= BATCH_SIZE:
+                yield _make_batch(pending, count, bad, done_bytes + source.bytes_read, web_logs, dv)
+                pending, count, bad = {}, 0, []
+        done_bytes += source.size
+        if count or bad:
+            yield _make_batch(pending, count, bad, done_bytes, web_logs, dv)
+
+
+def _make_batch(
+    pending: dict[Any, tuple[Any, str, tuple[Any, ...] | None]],
+    count: int,
+    bad: list[BadRow],
+    bytes_done: int,
+    web_logs: bool,
+    dv: DialectValues,
+) -> _Batch:
+    upserts = [rec[2] for rec in pending.values() if rec[2] is not None]
+    deletes = [(key, rec[0]) for key, rec in pending.items() if rec[1] == "D"]
+    deltas = count_page_views(upserts, dv).flat() if web_logs else None
+    return _Batch(upserts, deletes, count - len(pending), bad, bytes_done, deltas)
+
+
+def _parse_in_process(
+    files: Sequence[Path], spec: DapTableSpec, dv: DialectValues, skip_bad_rows: bool
+) -> Iterator[_Batch]:
+    return _parse(files, spec, dv, skip_bad_rows)
+
+
+# --- Parallel parsing -------------------------------------------------------------------------------------
+# Parsing and converting is pure Python and about as costly as writing, so big tables are parsed in a
+# separate process (storage/_parse_worker.py) while this process writes.
+
+
+async def _parse_in_worker(
+    files: Sequence[Path], table: str, dialect: str, skip_bad_rows: bool
+) -> AsyncIterator[_Batch]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "analytics_gateway.storage._parse_worker",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert proc.stdin is not None
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    job = {
+        "files": [str(f) for f in files],
+        "table": table,
+        "dialect": dialect,
+        "skip_bad_rows": skip_bad_rows,
+    }
+    proc.stdin.write(orjson.dumps(job))
+    await proc.stdin.drain()
+    proc.stdin.close()
+    try:
+        while True:
+            try:
+                (size,) = HEADER.unpack(await proc.stdout.readexactly(HEADER.size))
+                kind, payload = pickle.loads(await proc.stdout.readexactly(size))
+            except asyncio.IncompleteReadError:
+                stderr = (await proc.stderr.read()).decode(errors="replace").strip().splitlines()
+                raise RuntimeError(f"parser process died: {stderr[-1] if stderr else 'no message'}") from None
+            if kind == "batch":
+                yield payload
+            elif kind == "done":
+                return
+            elif kind == "format-error":
+                path, line, message = payload
+                raise ImportFormatError(path, line, message)
             else:
-                raise ValueError(f"meta.action must be U or D, got {action!r}")
-        except ValueError as exc:
-            if not skip_bad_rows:
-                raise ImportFormatError(path, line, str(exc)) from None
-            summary.skipped += 1
-            if len(summary.bad_rows) < MAX_BAD_ROWS_KEPT:
-                summary.bad_rows.append(BadRow(str(path), line, str(exc)))
-            continue
-        if len(batch) >= BATCH_SIZE:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+                raise RuntimeError(f"parser process failed: {payload}")
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
 
 
-def _newest_per_key(batch: Iterable[_Converted]) -> dict[Any, _Converted]:
-    """Within a batch the newest ``meta.ts`` per key wins; on a tie the later record wins."""
-    newest: dict[Any, _Converted] = {}
-    for rec in batch:
-        prev = newest.get(rec[3])
-        if prev is None or prev[1] <= rec[1]:
-            newest[rec[3]] = rec
-    return newest
+async def _aiter(source: Iterator[_Batch] | AsyncIterator[_Batch]) -> AsyncIterator[_Batch]:
+    if isinstance(source, AsyncIterator):
+        async for item in source:
+            yield item
+    else:
+        for item in source:
+            yield item
+
+
+# --- Writers ------------------------------------------------------------------------------------------
+
+
+def _q(name: str) -> str:
+    # `timestamp` and `type` are keywords; quoting every column keeps the SQL portable.
+    return f'"{name}"'
+
+
+_PG_TYPES = {
+    ColumnKind.INT: "bigint",
+    ColumnKind.FLOAT: "float8",
+    ColumnKind.BOOL: "boolean",
+    ColumnKind.TIMESTAMP: "timestamp",
+    ColumnKind.DATE: "date",
+    ColumnKind.TEXT: "text",
+    ColumnKind.JSON: "text",
+}
 
 
 class _TableWriter:
-    """Applies batches of one DAP table to the database inside the caller's transaction."""
+    """Applies batches of one DAP table inside the caller's transaction."""
 
     def __init__(
         self, conn: AsyncConnection, spec: DapTableSpec, dv: DialectValues, summary: TableSummary
@@ -291,12 +425,22 @@ class _TableWriter:
         self.summary = summary
         self.sqlite = dv.name == "sqlite"
         table = spec.name
-        cols = ["id", *spec.columns, "meta_ts"]
-        col_list = ", ".join(_q(c) for c in cols)
-        updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in cols[1:])
+        self.cols = ["id", *spec.columns, "meta_ts"]
+        kinds = [spec.key_kind, *spec.columns.values(), ColumnKind.TIMESTAMP]
+        col_list = ", ".join(_q(c) for c in self.cols)
+        if self.sqlite:
+            self.values_sql = f"VALUES ({dv.placeholders(len(self.cols))})"
+        else:
+            # One statement per batch: columns travel as arrays and unnest() turns them back into rows.
+            arrays = ", ".join(f"${i + 1}::{_PG_TYPES[k]}[]" for i, k in enumerate(kinds))
+            self.values_sql = f"SELECT * FROM unnest({arrays})"
+        updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in self.cols[1:])
         self.upsert_sql = (
-            f"INSERT INTO {table} ({col_list}) VALUES ({dv.placeholders(len(cols))}) "
+            f"INSERT INTO {table} ({col_list}) {self.values_sql} "
             f"ON CONFLICT (id) DO UPDATE SET {updates} WHERE {table}.meta_ts <= excluded.meta_ts"
+        )
+        self.insert_new_sql = (
+            f"INSERT INTO {table} ({col_list}) {self.values_sql} ON CONFLICT (id) DO NOTHING"
         )
         self.delete_sql = f"DELETE FROM {table} WHERE id = {self._p(1)} AND meta_ts <= {self._p(2)}"
         self.tombstone_sql = (
@@ -309,17 +453,24 @@ class _TableWriter:
     def _p(self, i: int) -> str:
         return "?" if self.sqlite else f"${i}"
 
+    def _params(self, rows: list[tuple[Any, ...]]) -> Any:
+        """Driver parameters for a multi-row statement built on :attr:`values_sql`."""
+        if self.sqlite:
+            return rows
+        return tuple(list(col) for col in zip(*rows, strict=True))
+
     async def prepare(self) -> None:
+        """Called once before the first batch."""
         result = await self.conn.exec_driver_sql(
             f"SELECT 1 FROM dap_tombstones WHERE table_name = {self._p(1)} LIMIT 1", (self.spec.name,)
         )
         self.has_tombstones = result.first() is not None
 
-    async def _tombstones(self, keys: list[Any]) -> dict[str, Any]:
-        """Stored tombstone timestamps of these keys (only queried when the table has any)."""
-        if not self.has_tombstones or not keys:
-            return {}
-        str_keys = [str(k) for k in keys]
+    async def _drop_tombstoned(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Rows minus those deleted later than their ``meta.ts`` (by a tombstone)."""
+        if not self.has_tombstones or not rows:
+            return rows
+        str_keys = [str(r[0]) for r in rows]
         if self.sqlite:
             sql = (
                 "SELECT key, meta_ts FROM dap_tombstones WHERE table_name = ? "
@@ -329,96 +480,99 @@ class _TableWriter:
         else:
             sql = "SELECT key, meta_ts FROM dap_tombstones WHERE table_name = $1 AND key = ANY($2::text[])"
             params = (self.spec.name, str_keys)
-        rows: list[Any] = list(await self.conn.exec_driver_sql(sql, params))
-        return {row[0]: row[1] for row in rows}
+        found: list[Any] = list(await self.conn.exec_driver_sql(sql, params))
+        stones: dict[str, Any] = {row[0]: row[1] for row in found}
+        if not stones:
+            return rows
+        return [r for r in rows if not (str(r[0]) in stones and stones[str(r[0])] > r[-1])]
 
-    async def apply(self, batch: list[_Converted]) -> None:
-        newest = _newest_per_key(batch)
-        self.summary.duplicates += len(batch) - len(newest)
-        upserts = [r for r in newest.values() if r[2] == "U"]
-        deletes = [r for r in newest.values() if r[2] == "D"]
-        if upserts:
-            stones = await self._tombstones([r[3] for r in upserts])
-            if stones:
-                kept = [r for r in upserts if not (str(r[3]) in stones and stones[str(r[3])] > r[1])]
-                self.summary.duplicates += len(upserts) - len(kept)
-                upserts = kept
-            await self.write_upserts(upserts)
-            self.summary.upserted += len(upserts)
-        if deletes:
-            await self.write_deletes(deletes)
+    async def apply(self, batch: _Batch) -> None:
+        """Apply one batch: upserts (newest wins), then deletes (with tombstones)."""
+        self.summary.duplicates += batch.duplicates
+        if batch.upserts:
+            rows = await self._drop_tombstoned(batch.upserts)
+            self.summary.duplicates += len(batch.upserts) - len(rows)
+            written = await self.write_upserts(rows, batch)
+            self.summary.upserted += written
+            self.summary.duplicates += len(rows) - written
+        if batch.deletes:
+            await self.write_deletes(batch.deletes)
             await self.conn.exec_driver_sql(
-                self.tombstone_sql, [(self.spec.name, str(r[3]), r[1]) for r in deletes]
+                self.tombstone_sql, [(self.spec.name, str(key), ts) for key, ts in batch.deletes]
             )
             self.has_tombstones = True
-            self.summary.deleted += len(deletes)
+            self.summary.deleted += len(batch.deletes)
 
-    async def write_upserts(self, upserts: list[_Converted]) -> None:
-        if upserts:
-            await self.conn.exec_driver_sql(self.upsert_sql, [r[4] for r in upserts if r[4] is not None])
+    async def write_upserts(self, rows: list[tuple[Any, ...]], batch: _Batch) -> int:
+        """Upsert rows; returns how many were applied (not skipped as duplicates)."""
+        if rows:
+            await self.conn.exec_driver_sql(self.upsert_sql, self._params(rows))
+        return len(rows)
 
-    async def write_deletes(self, deletes: list[_Converted]) -> None:
-        await self.conn.exec_driver_sql(self.delete_sql, [(r[3], r[1]) for r in deletes])
+    async def write_deletes(self, deletes: list[tuple[Any, Any]]) -> None:
+        """Delete rows not newer than the delete."""
+        await self.conn.exec_driver_sql(self.delete_sql, deletes)
 
     async def finish(self) -> None:
         """Called once after the last batch, inside the transaction."""
 
 
-def _q(name: str) -> str:
-    # `timestamp` and `type` are (non-reserved) keywords; quoting every column keeps the SQL portable.
-    return f'"{name}"'
-
-
 class _WebLogsWriter(_TableWriter):
-    """web_logs: insert unseen ids only, and keep the page-view rollups in step."""
+    """web_logs: insert unseen ids only and keep the page-view rollups in step."""
 
     def __init__(
         self, conn: AsyncConnection, spec: DapTableSpec, dv: DialectValues, summary: TableSummary
     ) -> None:
         super().__init__(conn, spec, dv, summary)
-        cols = ["id", *spec.columns, "meta_ts"]
-        self.insert_sql = (
-            f"INSERT INTO web_logs ({', '.join(_q(c) for c in cols)}) VALUES ({dv.placeholders(len(cols))})"
-        )
-        names = list(spec.columns)
-        # Positions inside a converted row (key first).
-        self.i_ts = 1 + names.index("timestamp")
-        self.i_user = 1 + names.index("user_id")
-        self.i_real = 1 + names.index("real_user_id")
-        self.i_course = 1 + names.index("course_id")
-        self.i_ctrl = 1 + names.index("web_application_controller")
-        self.i_part = 1 + names.index("participated")
-        self.rollups = _RollupDeltas()
+        self.rollups = RollupDeltas()
+        self.max_rowid = 0
 
-    async def _existing(self, ids: list[Any]) -> set[Any]:
+    async def prepare(self) -> None:
+        await super().prepare()
         if self.sqlite:
-            sql = f"SELECT id FROM web_logs WHERE id IN ({', '.join('?' * len(ids))})"
-            result = await self.conn.exec_driver_sql(sql, tuple(ids))
+            result = await self.conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM web_logs")
+            self.max_rowid = int(result.scalar_one())
+
+    async def write_upserts(self, rows: list[tuple[Any, ...]], batch: _Batch) -> int:
+        # A known id is the same request delivered again (at-least-once upstream): skipped, not updated.
+        if batch.deltas is not None:
+            self.rollups.merge_flat(batch.deltas)
+        else:
+            self.rollups.merge(count_page_views(batch.upserts, self.dv))
+        if len(rows) != len(batch.upserts):  # some were tombstoned: take their page views back out
+            kept = {r[0] for r in rows}
+            self.rollups.merge(count_page_views([r for r in batch.upserts if r[0] not in kept], self.dv, -1))
+        new_ids: set[Any] | None = None
+        if not rows:
+            inserted = 0
+        elif self.sqlite:
+            result = await self.conn.exec_driver_sql(self.insert_new_sql, rows)
+            inserted = result.rowcount
+            if inserted != len(rows):
+                # New rows get rowids above the previous maximum (we hold the write lock).
+                found = await self.conn.exec_driver_sql(
+                    "SELECT id FROM web_logs WHERE rowid > ?", (self.max_rowid,)
+                )
+                new_ids = {row[0] for row in found}
+            self.max_rowid += inserted
         else:
             result = await self.conn.exec_driver_sql(
-                "SELECT id FROM web_logs WHERE id = ANY($1::text[])", (ids,)
+                self.insert_new_sql + " RETURNING id", self._params(rows)
             )
-        return {row[0] for row in result}
-
-    async def write_upserts(self, upserts: list[_Converted]) -> None:
-        # First record of an id wins within the batch (identical requests); known ids are skipped.
-        rows = [r[4] for r in upserts if r[4] is not None]
-        existing = await self._existing([r[0] for r in rows])
-        if existing:
-            rows = [r for r in rows if r[0] not in existing]
-            self.summary.duplicates += len(upserts) - len(rows)
-            self.summary.upserted -= len(upserts) - len(rows)
-        if not rows:
-            return
-        await self.conn.exec_driver_sql(self.insert_sql, rows)
-        self._count(rows, +1)
+            returned = {row[0] for row in result}
+            inserted = len(returned)
+            if inserted != len(rows):
+                new_ids = returned
+        if new_ids is not None:  # known ids: their page views were counted when they were first imported
+            self.rollups.merge(count_page_views([r for r in rows if r[0] not in new_ids], self.dv, -1))
         if self.rollups.size >= ROLLUP_FLUSH_KEYS:
             await self.rollups.flush(self.conn, self.dv)
+        return inserted
 
-    async def write_deletes(self, deletes: list[_Converted]) -> None:
-        ids = [r[3] for r in deletes]
-        ts_of = {r[3]: r[1] for r in deletes}
-        cols = ", ".join(_q(c) for c in ["id", *self.spec.columns, "meta_ts"])
+    async def write_deletes(self, deletes: list[tuple[Any, Any]]) -> None:
+        ts_of = dict(deletes)
+        ids = list(ts_of)
+        cols = ", ".join(_q(c) for c in self.cols)
         if self.sqlite:
             sql = f"SELECT {cols} FROM web_logs WHERE id IN ({', '.join('?' * len(ids))})"
             result = await self.conn.exec_driver_sql(sql, tuple(ids))
@@ -426,82 +580,10 @@ class _WebLogsWriter(_TableWriter):
             result = await self.conn.exec_driver_sql(
                 f"SELECT {cols} FROM web_logs WHERE id = ANY($1::text[])", (ids,)
             )
-        rows = [tuple(row) for row in result]  # driver values, comparable with the converted ones
-        doomed = [row for row in rows if row[-1] <= ts_of[row[0]]]
+        doomed = [tuple(row) for row in result if row[-1] <= ts_of[row[0]]]
         if doomed:
             await self.conn.exec_driver_sql(self.delete_sql, [(row[0], row[-1]) for row in doomed])
-            self._count(doomed, -1)
-
-    def _count(self, rows: list[tuple[Any, ...]], sign: int) -> None:
-        day_of, hour_of = self.dv.day_of, self.dv.hour_of
-        i_ts, i_user, i_real, i_course, i_ctrl, i_part = (
-            self.i_ts,
-            self.i_user,
-            self.i_real,
-            self.i_course,
-            self.i_ctrl,
-            self.i_part,
-        )
-        course_daily, student_daily, student_hourly = (
-            self.rollups.course_daily,
-            self.rollups.student_daily,
-            self.rollups.student_hourly,
-        )
-        for row in rows:
-            course, user = row[i_course], row[i_user]
-            # CONTRACT §7.10: a page view has a user, a course and no masquerading real user.
-            if course is None or user is None or row[i_real] is not None or row[i_ts] is None:
-                continue
-            ts = row[i_ts]
-            part = sign if row[i_part] else 0
-            day = day_of(ts)
-            for acc, key in (
-                (course_daily, (course, day, page_view_category(row[i_ctrl]))),
-                (student_daily, (course, user, day)),
-                (student_hourly, (course, user, hour_of(ts))),
-            ):
-                cell = acc.get(key)
-                if cell is None:
-                    acc[key] = [sign, part]
-                else:
-                    cell[0] += sign
-                    cell[1] += part
+            self.rollups.merge(count_page_views(doomed, self.dv, -1))
 
     async def finish(self) -> None:
         await self.rollups.flush(self.conn, self.dv)
-
-
-class _RollupDeltas:
-    """Rollup increments (or decrements) accumulated in memory and added to the tables in bulk."""
-
-    def __init__(self) -> None:
-        self.course_daily: dict[tuple[Any, ...], list[int]] = {}
-        self.student_daily: dict[tuple[Any, ...], list[int]] = {}
-        self.student_hourly: dict[tuple[Any, ...], list[int]] = {}
-        self.negative = False
-
-    @property
-    def size(self) -> int:
-        return len(self.course_daily) + len(self.student_daily) + len(self.student_hourly)
-
-    async def flush(self, conn: AsyncConnection, dv: DialectValues) -> None:
-        for table, keys, acc in (
-            ("page_view_course_daily", ("course_id", "day", "category"), self.course_daily),
-            ("page_view_student_daily", ("course_id", "user_id", "day"), self.student_daily),
-            ("page_view_student_hourly", ("course_id", "user_id", "hour"), self.student_hourly),
-        ):
-            if not acc:
-                continue
-            if any(v[0] < 0 for v in acc.values()):
-                self.negative = True
-            sql = (
-                f"INSERT INTO {table} ({', '.join(keys)}, views, participations) "
-                f"VALUES ({dv.placeholders(len(keys) + 2)}) "
-                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
-                f"views = {table}.views + excluded.views, "
-                f"participations = {table}.participations + excluded.participations"
-            )
-            await conn.exec_driver_sql(sql, [(*k, v[0], v[1]) for k, v in acc.items()])
-            acc.clear()
-            if self.negative:
-                await conn.exec_driver_sql(f"DELETE FROM {table} WHERE views <= 0 AND participations <= 0")
