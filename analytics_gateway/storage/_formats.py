@@ -17,10 +17,13 @@ from typing import IO, Any, cast
 
 import orjson
 
-__all__ = ["FileFormat", "ImportFormatError", "RawRecord", "RecordFile", "detect_format"]
+__all__ = ["BAD_RECORD", "FileFormat", "ImportFormatError", "RawRecord", "RecordFile", "detect_format"]
 
-# values: a dict (JSONL, or CSV/TSV with nested columns) or the record's field list (see _Header.positions)
-RawRecord = tuple[int, Any, str, Any, dict[str, Any] | list[Any]]
+# values: a dict (JSONL, or CSV/TSV with nested columns) or the record's field list (see _Header.positions).
+# A line that cannot be read as a record comes as action BAD_RECORD with the reason as its values, so that
+# the importer can report it or (with --skip-bad-rows) skip it and read on.
+RawRecord = tuple[int, Any, str, Any, Any]
+BAD_RECORD = "!"
 
 GZIP_MAGIC = b"\x1f\x8b"
 PARQUET_MAGIC = b"PAR1"
@@ -138,23 +141,29 @@ class RecordFile:
 def _read_jsonl(path: Path, stream: IO[bytes]) -> Iterator[RawRecord]:
     loads = orjson.loads
     for lineno, line in enumerate(stream, 1):
+        if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]  # a UTF-8 byte-order mark (orjson refuses it)
         if not line.strip():
             continue
         try:
             obj = loads(line)
         except orjson.JSONDecodeError as exc:
-            raise ImportFormatError(path, lineno, f"invalid JSON: {exc}") from exc
+            yield lineno, None, BAD_RECORD, None, f"invalid JSON: {exc}"
+            continue
         if not isinstance(obj, dict):
-            raise ImportFormatError(path, lineno, "expected a JSON object with meta, key and value")
+            yield lineno, None, BAD_RECORD, None, "expected a JSON object with meta, key and value"
+            continue
         meta = obj.get("meta") or {}
         key = obj.get("key")
         if not isinstance(meta, dict) or not isinstance(key, dict) or "id" not in key:
-            raise ImportFormatError(path, lineno, 'record has no "key" object with an "id"')
+            yield lineno, None, BAD_RECORD, None, 'record has no "key" object with an "id"'
+            continue
         value = obj.get("value")
         if value is None:
             value = {}
         elif not isinstance(value, dict):
-            raise ImportFormatError(path, lineno, '"value" must be an object')
+            yield lineno, None, BAD_RECORD, None, '"value" must be an object'
+            continue
         yield lineno, meta.get("ts"), meta.get("action") or "U", key["id"], value
 
 
@@ -190,7 +199,7 @@ class _Header:
 
     def record(self, path: Path, lineno: int, fields: list[Any]) -> RawRecord:
         if len(fields) != self.width:
-            raise ImportFormatError(path, lineno, f"expected {self.width} fields, found {len(fields)}")
+            return lineno, None, BAD_RECORD, None, f"expected {self.width} fields, found {len(fields)}"
         ts = fields[self.ts] if self.ts >= 0 else None
         action = (fields[self.action] if self.action >= 0 else None) or "U"
         if self.positions is not None:
@@ -202,8 +211,25 @@ class _Header:
             target = values.get(top)
             if not isinstance(target, dict):
                 target = values[top] = {}
-            target[sub] = fields[pos]
+            target[sub] = _json_scalar(fields[pos])
         return lineno, ts, action, fields[self.key], values
+
+
+def _json_scalar(text: str) -> Any:
+    """An expanded nested field (``value.settings.x``) as the JSON scalar it was before flattening."""
+    low = text.lower()
+    if low in ("true", "t"):
+        return True
+    if low in ("false", "f"):
+        return False
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 # One CSV field: quoted ("" escapes a quote; may hold separators and newlines) or unquoted.
@@ -262,7 +288,12 @@ def _read_csv(path: Path, text: IO[str], owner: RecordFile) -> Iterator[RawRecor
     header = _Header(path, [f or "" for f in _csv_fields(path, first[0], first[1])])
     owner.positions = header.positions
     for lineno, rec in records:
-        yield header.record(path, lineno, _csv_fields(path, lineno, rec))
+        try:
+            fields = _csv_fields(path, lineno, rec)
+        except ImportFormatError as exc:
+            yield lineno, None, BAD_RECORD, None, exc.message
+            continue
+        yield header.record(path, lineno, fields)
 
 
 _TSV_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}

@@ -31,7 +31,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from analytics_gateway.storage._convert import DialectValues, compile_row_converter, dialect_values
-from analytics_gateway.storage._formats import ImportFormatError, RecordFile
+from analytics_gateway.storage._formats import BAD_RECORD, ImportFormatError, RecordFile
 from analytics_gateway.storage._parse_worker import HEADER
 from analytics_gateway.storage._rollups import FlatDeltas, RollupDeltas, count_page_views
 from analytics_gateway.storage.tables import DAP_TABLES, ColumnKind, DapTableSpec
@@ -278,9 +278,14 @@ def _parse(
         bad: list[BadRow] = []
         for line, raw_ts, action, raw_key, values in source:
             try:
+                if action == BAD_RECORD:
+                    raise ValueError(values)
                 if raw_key is None or raw_key == "":
                     raise ValueError("record has no key.id")
-                key = convert_key(raw_key)
+                try:
+                    key = convert_key(raw_key)
+                except ValueError as exc:
+                    raise ValueError(f"key.id: {exc}") from None
                 if raw_ts != last_raw_ts:  # an export job stamps many records with the same meta.ts
                     try:
                         last_ts = convert_ts(raw_ts) if raw_ts is not None else epoch
@@ -525,13 +530,6 @@ class _WebLogsWriter(_TableWriter):
     ) -> None:
         super().__init__(conn, spec, dv, summary)
         self.rollups = RollupDeltas()
-        self.max_rowid = 0
-
-    async def prepare(self) -> None:
-        await super().prepare()
-        if self.sqlite:
-            result = await self.conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM web_logs")
-            self.max_rowid = int(result.scalar_one())
 
     async def write_upserts(self, rows: list[tuple[Any, ...]], batch: _Batch) -> int:
         # A known id is the same request delivered again (at-least-once upstream): skipped, not updated.
@@ -546,15 +544,17 @@ class _WebLogsWriter(_TableWriter):
         if not rows:
             inserted = 0
         elif self.sqlite:
+            # SQLite gives a new row max(rowid) + 1, so this batch's rows are those above the current
+            # maximum (read now: deletes earlier in the import may have lowered it).
+            top = await self.conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM web_logs")
+            max_rowid = int(top.scalar_one())
             result = await self.conn.exec_driver_sql(self.insert_new_sql, rows)
             inserted = result.rowcount
             if inserted != len(rows):
-                # New rows get rowids above the previous maximum (we hold the write lock).
                 found = await self.conn.exec_driver_sql(
-                    "SELECT id FROM web_logs WHERE rowid > ?", (self.max_rowid,)
+                    "SELECT id FROM web_logs WHERE rowid > ?", (max_rowid,)
                 )
                 new_ids = {row[0] for row in found}
-            self.max_rowid += inserted
         else:
             result = await self.conn.exec_driver_sql(
                 self.insert_new_sql + " RETURNING id", self._params(rows)

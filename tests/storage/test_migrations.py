@@ -30,7 +30,6 @@ async def test_migrate_is_idempotent(engine: AsyncEngine) -> None:
     await migrate(engine)
 
 
-
 async def test_expression_and_partial_indexes_exist(engine: AsyncEngine) -> None:
     sql = (
         "SELECT name FROM sqlite_master WHERE type = 'index'"
