@@ -1,7 +1,9 @@
 """Parser process of the importer: reads a table's export files and streams converted batches.
 
 Run as ``python -m analytics_gateway.storage._parse_worker`` with a JSON job on stdin; writes
-length-prefixed pickles to stdout: ``("batch", _Batch)``…, then ``("done", None)`` or an error message.
+length-prefixed messages to stdout: ``("batch", wire batch)``…, then ``("done", None)`` or an error.
+Messages are marshalled (several times cheaper than pickle for rows of str/int/None, the SQLite case) and
+pickled only when they hold other objects (datetimes for PostgreSQL); a leading byte says which.
 A pipe (not multiprocessing) keeps the parent free of start-method and ``__main__`` re-import pitfalls,
 and its small buffer is the back-pressure that keeps memory flat: the parser waits for the writer.
 """
@@ -9,6 +11,7 @@ and its small buffer is the back-pressure that keeps memory flat: the parser wai
 from __future__ import annotations
 
 import gc
+import marshal
 import pickle
 import struct
 import sys
@@ -17,13 +20,27 @@ from typing import IO, Any
 
 import orjson
 
-__all__ = ["HEADER", "main"]
+__all__ = ["HEADER", "decode", "encode", "main"]
 
 HEADER = struct.Struct("!Q")
 
 
+def encode(message: tuple[str, Any]) -> bytes:
+    """A message as bytes: marshal when it can carry it, else pickle."""
+    try:
+        return b"M" + marshal.dumps(message)
+    except ValueError:  # e.g. datetime values
+        return b"P" + pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def decode(data: bytes) -> tuple[str, Any]:
+    """The message encoded by :func:`encode` (only ever read from our own parser process)."""
+    message: tuple[str, Any] = marshal.loads(data[1:]) if data[:1] == b"M" else pickle.loads(data[1:])
+    return message
+
+
 def _send(out: IO[bytes], message: tuple[str, Any]) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    data = encode(message)
     out.write(HEADER.pack(len(data)))
     out.write(data)
 
@@ -46,7 +63,7 @@ def main() -> None:
             bool(job["skip_bad_rows"]),
         )
         for batch in batches:
-            _send(out, ("batch", batch))
+            _send(out, ("batch", batch.to_wire()))
         _send(out, ("done", None))
     except ImportFormatError as exc:
         _send(out, ("format-error", (exc.path, exc.line, exc.message)))

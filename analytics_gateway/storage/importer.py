@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import pickle
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
@@ -32,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from analytics_gateway.storage._convert import DialectValues, compile_row_converter, dialect_values
 from analytics_gateway.storage._formats import BAD_RECORD, ImportFormatError, RecordFile
-from analytics_gateway.storage._parse_worker import HEADER
+from analytics_gateway.storage._parse_worker import HEADER, decode
 from analytics_gateway.storage._rollups import FlatDeltas, RollupDeltas, count_page_views
 from analytics_gateway.storage.tables import DAP_TABLES, ColumnKind, DapTableSpec
 
@@ -255,6 +254,18 @@ class _Batch:
     bytes_done: int
     deltas: FlatDeltas | None = None
 
+    def to_wire(self) -> tuple[Any, ...]:
+        """Plain tuples and lists (marshal-able when the values are)."""
+        bad = [(b.path, b.line, b.message) for b in self.bad_rows]
+        return (self.upserts, self.deletes, self.duplicates, bad, self.bytes_done, self.deltas)
+
+    @classmethod
+    def from_wire(cls, wire: tuple[Any, ...]) -> _Batch:
+        """The batch sent by :meth:`to_wire`."""
+        upserts, deletes, duplicates, bad, bytes_done, deltas = wire
+        bad_rows = [BadRow(path, line, message) for path, line, message in bad]
+        return cls(upserts, deletes, duplicates, bad_rows, bytes_done, deltas)
+
 
 def _parse(
     files: Sequence[Path], spec: DapTableSpec, dv: DialectValues, skip_bad_rows: bool
@@ -262,6 +273,7 @@ def _parse(
     """Read, convert and batch the records of a table's files (runs in-process or in a worker)."""
     convert_dict = compile_row_converter(spec.columns, dv)
     convert_key = dv.converters[spec.key_kind]
+    key_class = int if spec.key_kind is ColumnKind.INT else str
     convert_ts = dv.converters[ColumnKind.TIMESTAMP]
     epoch = dv.epoch
     web_logs = spec.name == "web_logs"
@@ -282,10 +294,13 @@ def _parse(
                     raise ValueError(values)
                 if raw_key is None or raw_key == "":
                     raise ValueError("record has no key.id")
-                try:
-                    key = convert_key(raw_key)
-                except ValueError as exc:
-                    raise ValueError(f"key.id: {exc}") from None
+                if raw_key.__class__ is key_class:
+                    key = raw_key
+                else:
+                    try:
+                        key = convert_key(raw_key)
+                    except ValueError as exc:
+                        raise ValueError(f"key.id: {exc}") from None
                 if raw_ts != last_raw_ts:  # an export job stamps many records with the same meta.ts
                     try:
                         last_ts = convert_ts(raw_ts) if raw_ts is not None else epoch
@@ -371,12 +386,12 @@ async def _parse_in_worker(
         while True:
             try:
                 (size,) = HEADER.unpack(await proc.stdout.readexactly(HEADER.size))
-                kind, payload = pickle.loads(await proc.stdout.readexactly(size))
+                kind, payload = decode(await proc.stdout.readexactly(size))
             except asyncio.IncompleteReadError:
                 stderr = (await proc.stderr.read()).decode(errors="replace").strip().splitlines()
                 raise RuntimeError(f"parser process died: {stderr[-1] if stderr else 'no message'}") from None
             if kind == "batch":
-                yield payload
+                yield _Batch.from_wire(payload)
             elif kind == "done":
                 return
             elif kind == "format-error":
