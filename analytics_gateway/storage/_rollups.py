@@ -57,12 +57,7 @@ class RollupDeltas:
         """Add ``other`` into this."""
         for mine, theirs in zip(self.maps(), other.maps(), strict=True):
             for key, (views, parts) in theirs.items():
-                cell = mine.get(key)
-                if cell is None:
-                    mine[key] = [views, parts]
-                else:
-                    cell[0] += views
-                    cell[1] += parts
+                _add(mine, key, views, parts)
 
     def flat(self) -> FlatDeltas:
         """The deltas as :data:`FlatDeltas`."""
@@ -73,13 +68,7 @@ class RollupDeltas:
         """Add deltas given as :data:`FlatDeltas`."""
         for mine, rows in zip(self.maps(), flat, strict=True):
             for *key_parts, views, parts in rows:
-                key = tuple(key_parts)
-                cell = mine.get(key)
-                if cell is None:
-                    mine[key] = [views, parts]
-                else:
-                    cell[0] += views
-                    cell[1] += parts
+                _add(mine, tuple(key_parts), views, parts)
 
     async def flush(self, conn: AsyncConnection, dv: DialectValues) -> None:
         """Add the deltas to the rollup tables and forget them."""
@@ -133,30 +122,21 @@ def count_page_views(rows: list[tuple[Any, ...]], dv: DialectValues, sign: int =
         part = sign if row[I_PART] else 0
         hour = hour_of(ts)
         hour = hours.setdefault(hour, hour)
-        key = (course, user, hour)
-        cell = student_hourly.get(key)
-        if cell is None:
-            student_hourly[key] = [sign, part]
-        else:
-            cell[0] += sign
-            cell[1] += part
+        _add(student_hourly, (course, user, hour), sign, part)
         day = day_of_hour.get(hour)
         if day is None:
             day = day_of_hour[hour] = day_of(ts)
-        key = (course, day, category(row[I_CTRL]))
-        cell = course_daily.get(key)
-        if cell is None:
-            course_daily[key] = [sign, part]
-        else:
-            cell[0] += sign
-            cell[1] += part
+        _add(course_daily, (course, day, category(row[I_CTRL])), sign, part)
     # A student's day is the sum of their hours: derived from the (much smaller) hourly map.
     for (course, user, hour), (views, parts) in student_hourly.items():
-        key = (course, user, day_of_hour[hour])
-        cell = student_daily.get(key)
-        if cell is None:
-            student_daily[key] = [views, parts]
-        else:
-            cell[0] += views
-            cell[1] += parts
+        _add(student_daily, (course, user, day_of_hour[hour]), views, parts)
     return deltas
+
+
+def _add(acc: dict[tuple[Any, ...], list[int]], key: tuple[Any, ...], views: int, parts: int) -> None:
+    cell = acc.get(key)
+    if cell is None:
+        acc[key] = [views, parts]
+    else:
+        cell[0] += views
+        cell[1] += parts
