@@ -19,7 +19,9 @@ from aiohttp.typedefs import Handler
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from analytics_gateway.appkeys import ENGINE_KEY, SETTINGS_KEY
 from analytics_gateway.config import Settings
+from analytics_gateway.rest_compat.routes import add_rest_routes
 from analytics_gateway.storage.engine import create_engine, migrate
 
 __all__ = [
@@ -35,8 +37,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-SETTINGS_KEY = web.AppKey("settings", Settings)
-ENGINE_KEY = web.AppKey("engine", AsyncEngine)
 
 HEALTH_TIMEOUT_S = 5.0
 NOT_FOUND_MESSAGE = "The specified resource does not exist."  # Canvas's body for unknown resources
@@ -191,7 +191,7 @@ def add_core_routes(app: web.Application) -> None:
 RouteSetup = Callable[[web.Application], None]
 """Adds a group of routes (and whatever per-app state they need) to the application."""
 
-ROUTE_SETUPS: tuple[RouteSetup, ...] = (add_core_routes,)
+ROUTE_SETUPS: tuple[RouteSetup, ...] = (add_core_routes, add_rest_routes)
 
 
 # --- Factory -----------------------------------------------------------------------------------------------

@@ -1,0 +1,49 @@
+"""Turning a presented access token into a viewer (behaviour §2.2), for every face."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from analytics_gateway.resolvers.context import Viewer, utcnow
+from analytics_gateway.storage.tokens import find_token
+
+__all__ = ["TokenCheck", "TokenProblem", "authenticate"]
+
+_MAX_TOKEN_LENGTH = 512  # longer than any token we issue; refused before hashing
+
+
+class TokenProblem(Enum):
+    """Why a presented token does not authenticate."""
+
+    INVALID = "Invalid access token."
+    EXPIRED = "Expired access token."
+    REVOKED = "Revoked access token."
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    """The outcome: a viewer with the token's scopes (None: unscoped), or the problem."""
+
+    viewer: Viewer | None
+    scopes: tuple[str, ...] | None = None
+    problem: TokenProblem | None = None
+
+
+async def authenticate(engine: AsyncEngine, token: str | None) -> TokenCheck:
+    """No token → the anonymous viewer; a token → its user, or why it is refused."""
+    if token is None:
+        return TokenCheck(Viewer(None))
+    if not token or len(token) > _MAX_TOKEN_LENGTH or not token.isprintable():
+        return TokenCheck(None, problem=TokenProblem.INVALID)
+    stored = await find_token(engine, token)
+    if stored is None:
+        return TokenCheck(None, problem=TokenProblem.INVALID)
+    now = utcnow()
+    if stored.revoked_at is not None:
+        return TokenCheck(None, problem=TokenProblem.REVOKED)
+    if stored.expires_at is not None and now >= stored.expires_at:
+        return TokenCheck(None, problem=TokenProblem.EXPIRED)
+    return TokenCheck(Viewer(stored.user_id), scopes=stored.scopes)

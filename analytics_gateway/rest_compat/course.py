@@ -1,0 +1,9 @@
+"""Canvas REST routes of the course analytics (filled in by the course slice)."""
+
+from __future__ import annotations
+
+from analytics_gateway.rest_compat._endpoint import RestHandler
+
+__all__ = ["ROUTES"]
+
+ROUTES: list[tuple[str, RestHandler]] = []

@@ -1,0 +1,17 @@
+"""All Canvas Analytics API routes (behaviour §1) plus the progress API, added to the application."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from analytics_gateway.rest_compat import course, department, student
+from analytics_gateway.rest_compat._endpoint import add_route
+
+__all__ = ["add_rest_routes"]
+
+
+def add_rest_routes(app: web.Application) -> None:
+    """Register every ``/api/v1`` analytics route."""
+    for module in (department, course, student):
+        for template, handler in module.ROUTES:
+            add_route(app, template, handler)
