@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from analytics_gateway.rest_compat import course, department, student
+from analytics_gateway.rest_compat import course, department, progress, student
 from analytics_gateway.rest_compat._endpoint import add_route
 
 __all__ = ["add_rest_routes"]
@@ -12,6 +12,6 @@ __all__ = ["add_rest_routes"]
 
 def add_rest_routes(app: web.Application) -> None:
     """Register every ``/api/v1`` analytics route."""
-    for module in (department, course, student):
+    for module in (department, course, student, progress):
         for template, handler in module.ROUTES:
             add_route(app, template, handler)
