@@ -6,12 +6,14 @@ from aiohttp import web
 
 from analytics_gateway.rest_compat import course, department, progress, student
 from analytics_gateway.rest_compat._endpoint import add_route
+from analytics_gateway.rest_compat.openapi import add_openapi_route
 
 __all__ = ["add_rest_routes"]
 
 
 def add_rest_routes(app: web.Application) -> None:
-    """Register every ``/api/v1`` analytics route."""
+    """Register every ``/api/v1`` analytics route and the OpenAPI document."""
+    add_openapi_route(app)
     for module in (department, course, student, progress):
         for template, handler in module.ROUTES:
             add_route(app, template, handler)
