@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TypedDict
+from typing import Protocol, TypedDict
 
 from analytics_gateway.resolvers.stats import fraction
 
@@ -34,6 +34,7 @@ __all__ = [
     "QUIZ_GRACE",
     "Status",
     "SubmissionFacts",
+    "SubmissionLike",
     "SubmissionTypes",
     "TardinessBreakdown",
     "TardinessCounts",
@@ -92,6 +93,31 @@ class SubmissionFacts:
     cached_due_date: datetime | None = None
 
 
+class SubmissionLike(Protocol):
+    """What the rules read from a submission: :class:`SubmissionFacts`, or a storage row with these fields."""
+
+    @property
+    def submitted_at(self) -> datetime | None: ...
+    @property
+    def workflow_state(self) -> str | None: ...
+    @property
+    def score(self) -> float | None: ...
+    @property
+    def excused(self) -> bool | None: ...
+    @property
+    def late_policy_status(self) -> str | None: ...
+    @property
+    def seconds_late_override(self) -> int | None: ...
+    @property
+    def grader_id(self) -> int | None: ...
+    @property
+    def graded_at(self) -> datetime | None: ...
+    @property
+    def custom_grade_status_id(self) -> int | None: ...
+    @property
+    def submission_type(self) -> str | None: ...
+
+
 def parse_submission_types(raw: str | None) -> tuple[str, ...]:
     """Split ``assignments.submission_types``: a JSON array text or a comma-separated string.
 
@@ -132,19 +158,19 @@ def is_non_digital(submission_types: SubmissionTypes) -> bool:
     return not types or (len(types) == 1 and types[0] in NON_DIGITAL_TYPES)
 
 
-def _policy(submission: SubmissionFacts) -> str | None:
+def _policy(submission: SubmissionLike) -> str | None:
     """``late_policy_status``, with an empty string read as unset."""
     return submission.late_policy_status or None
 
 
-def is_graded(submission: SubmissionFacts) -> bool:
+def is_graded(submission: SubmissionLike) -> bool:
     """Canvas's ``graded?``: excused, or a score present with workflow state ``graded``."""
     return bool(submission.excused) or (
         submission.score is not None and submission.workflow_state == "graded"
     )
 
 
-def seconds_late(submission: SubmissionFacts, *, due_at: datetime | None, now: datetime) -> int:
+def seconds_late(submission: SubmissionLike, *, due_at: datetime | None, now: datetime) -> int:
     """Whole seconds the submission is past ``due_at`` (§3.5).
 
     A ``late`` policy status gives the manual ``seconds_late_override`` (or 0). Otherwise the submission
@@ -163,7 +189,7 @@ def seconds_late(submission: SubmissionFacts, *, due_at: datetime | None, now: d
     return int((time - due_at).total_seconds())
 
 
-def is_late(submission: SubmissionFacts, *, due_at: datetime | None, now: datetime) -> bool:
+def is_late(submission: SubmissionLike, *, due_at: datetime | None, now: datetime) -> bool:
     """Canvas's ``late?`` (§3.5)."""
     if submission.excused or submission.custom_grade_status_id is not None:
         return False
@@ -174,7 +200,7 @@ def is_late(submission: SubmissionFacts, *, due_at: datetime | None, now: dateti
 
 
 def is_missing(
-    submission: SubmissionFacts,
+    submission: SubmissionLike,
     *,
     due_at: datetime | None,
     submission_types: SubmissionTypes,
@@ -196,7 +222,7 @@ def is_missing(
 
 
 def recorded_time(
-    submission: SubmissionFacts | None,
+    submission: SubmissionLike | None,
     *,
     due_at: datetime | None,
     submission_types: SubmissionTypes,
@@ -228,7 +254,7 @@ def recorded_time(
 
 
 def status(
-    submission: SubmissionFacts | None,
+    submission: SubmissionLike | None,
     *,
     due_at: datetime | None,
     submission_types: SubmissionTypes,

@@ -14,6 +14,7 @@ __all__ = ["add_rest_routes"]
 def add_rest_routes(app: web.Application) -> None:
     """Register every ``/api/v1`` analytics route and the OpenAPI document."""
     add_openapi_route(app)
+    progress.stop_jobs_on_shutdown(app)
     for module in (department, course, student, progress):
         for template, handler in module.ROUTES:
             add_route(app, template, handler)

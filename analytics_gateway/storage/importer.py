@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from analytics_gateway.storage._convert import DialectValues, compile_row_conver
 from analytics_gateway.storage._formats import BAD_RECORD, ImportFormatError, RecordFile
 from analytics_gateway.storage._parse_worker import HEADER, decode
 from analytics_gateway.storage._rollups import FlatDeltas, RollupDeltas, count_page_views
-from analytics_gateway.storage.tables import DAP_TABLES, ColumnKind, DapTableSpec
+from analytics_gateway.storage.tables import DAP_TABLES, ColumnKind, DapTableSpec, import_log
 
 __all__ = [
     "IMPORT_ORDER",
@@ -225,6 +226,16 @@ async def import_table(
                 if progress is not None:
                     progress(name, summary.records, batch.bytes_done, total_bytes)
             await writer.finish()
+            if summary.upserted or summary.deleted:
+                # Same transaction as the rows: the data version moves exactly when they become visible.
+                await conn.execute(
+                    import_log.insert().values(
+                        table_name=name,
+                        finished_at=datetime.now(UTC).replace(tzinfo=None),
+                        upserted=summary.upserted,
+                        deleted=summary.deleted,
+                    )
+                )
             if progress is not None:
                 progress(name, summary.records, total_bytes, total_bytes)
     except ImportFormatError as exc:

@@ -40,6 +40,7 @@ __all__ = [
     "DapTableSpec",
     "access_tokens",
     "dap_tombstones",
+    "import_log",
     "metadata",
     "page_view_course_daily",
     "page_view_student_daily",
@@ -590,6 +591,18 @@ dap_tombstones = Table(
     Column("key", String(64), nullable=False),
     Column("meta_ts", DateTime, nullable=False),
     PrimaryKeyConstraint("table_name", "key"),
+)
+
+# Every table import that changed something, committed in the same transaction as its rows: the highest
+# id is the data version, which results kept beyond a request (C2's async results) are checked against.
+import_log = Table(
+    "import_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("table_name", String(64), nullable=False),
+    Column("finished_at", DateTime, nullable=False),
+    Column("upserted", BigInteger, nullable=False),
+    Column("deleted", BigInteger, nullable=False),
 )
 
 # --- Service state ----------------------------------------------------------------------------------------

@@ -12,12 +12,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+import pytest
 from canvasapi import Canvas
 from canvasapi.account import Account
 from canvasapi.course import Course
 
 from tests._dataset import Dataset
 from tests.rest_compat.conftest import ApiFactory
+
+# The test server speaks plain HTTP on loopback; canvasapi warns about that on every client.
+pytestmark = pytest.mark.filterwarnings("ignore:Canvas may respond unexpectedly:UserWarning")
 
 ADMIN = 9
 STUDENTS = list(range(100, 125))  # 25 students: three pages of 10

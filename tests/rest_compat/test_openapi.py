@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from openapi_spec_validator import validate
 
@@ -35,7 +34,7 @@ async def test_served_document_matches_the_routes(database_url: str) -> None:
             assert response.status == 200
             served = await response.json()
         routes: set[str] = set()
-        for resource in client.server.app.router.resources():
+        for resource in app.router.resources():
             info = resource.get_info()
             pattern = info.get("formatter") or info.get("path") or ""
             if pattern.startswith("/api/v1/") and pattern != OPENAPI_PATH:

@@ -1,0 +1,218 @@
+"""Course analytics: activity (C1), assignment statistics (C2) and student summaries (C3).
+
+Each function takes the caller's :class:`CourseAccess` (from :func:`~.access.open_course`), applies the
+route's last permission check itself (behaviour §5), so GraphQL and REST enforce the same rule, and
+returns dialect-free dataclasses. Population and fixes: CONTRACT §3.1-§3.5, §7.4, §7.5, §7.13.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from analytics_gateway.resolvers.context import AnalyticsContext
+from analytics_gateway.resolvers.coursework import Coursework, load_coursework, visible_students
+from analytics_gateway.resolvers.policy import CourseAccess, require_grade_access, require_read_as_admin
+from analytics_gateway.resolvers.stats import Quartiles, activity_level, quartiles
+from analytics_gateway.resolvers.tardiness import TardinessBreakdown, TardinessCounts, TardinessFractions
+from analytics_gateway.storage.queries.coursework import (
+    get_course_daily_activity,
+    get_student_page_view_totals,
+    get_user_names,
+)
+from analytics_gateway.storage.queries.scores import get_course_scores
+
+__all__ = [
+    "SORT_COLUMNS",
+    "AssignmentStatistics",
+    "DayActivity",
+    "SortKey",
+    "StudentSummary",
+    "course_activity",
+    "course_assignments",
+    "course_student_summaries",
+    "parse_sort_column",
+    "sort_summaries",
+]
+
+SortKey = Literal["name", "score", "participations", "page_views"]
+SORT_COLUMNS: tuple[str, ...] = tuple(
+    f"{base}{suffix}"
+    for base in ("name", "score", "participations", "page_views")
+    for suffix in ("", "_ascending", "_descending")
+)
+"""The twelve ``sort_column`` values of C3 (behaviour §4 C3)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DayActivity:
+    """Page views and participations of one UTC day."""
+
+    date: date
+    views: int
+    participations: int
+
+
+async def course_activity(ctx: AnalyticsContext, access: CourseAccess) -> list[DayActivity]:
+    """C1: the course's page views and participations per UTC day, all users, dates ascending."""
+    require_read_as_admin(access)
+    async with ctx.engine.connect() as conn:
+        rows = await get_course_daily_activity(conn=conn, course_id=access.course.id)
+    return [DayActivity(day, views, parts) for day, views, parts in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentStatistics:
+    """C2: one assignment's score distribution and tardiness over the visible students assigned it."""
+
+    assignment_id: int
+    title: str | None
+    points_possible: float | None
+    due_at: datetime | None  # the base due date (behaviour §4 C2)
+    unlock_at: datetime | None
+    muted: bool  # the assignment's own value (CONTRACT §7.4)
+    non_digital_submission: bool
+    scores: Quartiles  # exact scores (CONTRACT §3.3); all None without scores
+    tardiness: TardinessFractions
+
+
+async def course_assignments(
+    ctx: AnalyticsContext, access: CourseAccess, *, coursework: Coursework | None = None
+) -> list[AssignmentStatistics]:
+    """C2: every published assignment (behaviour §3.4 order), even with no student (CONTRACT §3.2-§3.4)."""
+    require_read_as_admin(access)
+    work = coursework if coursework is not None else await load_coursework(ctx, access.course.id)
+    population = visible_students(access, work.students)
+    result: list[AssignmentStatistics] = []
+    for assignment in work.assignments:
+        aid = assignment.id
+        assigned = [u for u in population if work.due(aid, u).assigned]
+        breakdown = TardinessBreakdown()
+        non_digital = work.non_digital(aid)
+        if non_digital:
+            breakdown.add_non_digital(len(assigned))
+        else:
+            for user in assigned:
+                breakdown.add(work.status(aid, user))
+        values = [
+            sub.score
+            for user in assigned
+            if (sub := work.submission(aid, user)) is not None and sub.score is not None
+        ]
+        result.append(
+            AssignmentStatistics(
+                assignment_id=aid,
+                title=assignment.title,
+                points_possible=assignment.points_possible,
+                due_at=assignment.due_at,
+                unlock_at=assignment.unlock_at,
+                muted=work.muted(aid),
+                non_digital_submission=non_digital,
+                scores=quartiles(values),
+                tardiness=breakdown.fractions(),
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class StudentSummary:
+    """C3: one visible student's page views, participations, levels and tardiness in the course."""
+
+    id: int
+    page_views: int
+    max_page_views: int | None
+    page_views_level: int
+    participations: int
+    max_participations: int | None
+    participations_level: int
+    tardiness: TardinessCounts
+    sortable_name: str
+    current_score: float | None
+
+
+def parse_sort_column(value: str | None) -> tuple[SortKey, bool]:
+    """``(key, descending)`` of a ``sort_column``; anything unknown (or absent) sorts by name ascending."""
+    if value is None or value not in SORT_COLUMNS:
+        return "name", False
+    descending = value.endswith("_descending")
+    base = value.removesuffix("_descending").removesuffix("_ascending")
+    return _SORT_KEYS[base], descending
+
+
+_SORT_KEYS: dict[str, SortKey] = {
+    "name": "name",
+    "score": "score",
+    "participations": "participations",
+    "page_views": "page_views",
+}
+
+
+def _name_key(name: str) -> tuple[str, str]:
+    # A stand-in for Canvas's ICU collation (behaviour §4 C3): accents and case only break ties.
+    folded = name.casefold()
+    base = "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
+    return base, folded
+
+
+def sort_summaries(rows: Sequence[StudentSummary], key: SortKey, descending: bool) -> list[StudentSummary]:
+    """C3's orders (behaviour §4 C3); every descending order is the exact reverse of the ascending one."""
+    if key == "name":
+        ordered = sorted(rows, key=lambda r: (_name_key(r.sortable_name), r.id))
+    elif key == "score":  # nulls first ascending (so last descending), then id
+        ordered = sorted(rows, key=lambda r: (r.current_score is not None, r.current_score or 0.0, r.id))
+    elif key == "page_views":
+        ordered = sorted(rows, key=lambda r: (r.page_views, r.id))
+    else:
+        ordered = sorted(rows, key=lambda r: (r.participations, r.id))
+    if descending:
+        ordered.reverse()
+    return ordered
+
+
+async def course_student_summaries(
+    ctx: AnalyticsContext,
+    access: CourseAccess,
+    *,
+    sort: SortKey = "name",
+    descending: bool = False,
+    coursework: Coursework | None = None,
+) -> list[StudentSummary]:
+    """C3: every visible student, sorted; levels and maxima over all of them (CONTRACT §7.13)."""
+    require_grade_access(access)
+    work = coursework if coursework is not None else await load_coursework(ctx, access.course.id)
+    population = visible_students(access, work.students)
+    async with ctx.engine.connect() as conn:
+        totals = await get_student_page_view_totals(conn=conn, course_id=access.course.id)
+        names = await get_user_names(conn=conn, user_ids=population) if population else {}
+        scores = await get_course_scores(conn=conn, course_ids=[access.course.id]) if population else {}
+    views = [totals.get(u, (0, 0))[0] for u in population]
+    parts = [totals.get(u, (0, 0))[1] for u in population]
+    qv, qp = quartiles(views), quartiles(parts)
+    max_views = int(qv.max_score) if qv.max_score is not None else None
+    max_parts = int(qp.max_score) if qp.max_score is not None else None
+    digital = [a.id for a in work.assignments if not work.non_digital(a.id)]  # CONTRACT §7.5
+    rows: list[StudentSummary] = []
+    for user, v, p in zip(population, views, parts, strict=True):
+        breakdown = TardinessBreakdown()
+        for aid in digital:
+            if work.due(aid, user).assigned:  # CONTRACT §3.4
+                breakdown.add(work.status(aid, user))
+        rows.append(
+            StudentSummary(
+                id=user,
+                page_views=v,
+                max_page_views=max_views,
+                page_views_level=activity_level(v, qv.first_quartile, qv.third_quartile),
+                participations=p,
+                max_participations=max_parts,
+                participations_level=activity_level(p, qp.first_quartile, qp.third_quartile),
+                tardiness=breakdown.counts(),
+                sortable_name=names.get(user, ""),
+                current_score=scores.get((access.course.id, user)),
+            )
+        )
+    return sort_summaries(rows, sort, descending)

@@ -1,0 +1,157 @@
+"""A course's coursework, loaded once per request and shared by C2, C3 and S2.
+
+Holds the current students with their sections, the published assignments (behaviour §3.4) with their
+overrides, and the non-deleted submissions; answers per (assignment, student) whether the assignment is
+assigned, its effective due date (CONTRACT §7.3) and its status (§3.5), memoised, so a request that
+needs both C2 and C3 (a GraphQL dashboard) judges each pair once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from analytics_gateway.resolvers.context import AnalyticsContext
+from analytics_gateway.resolvers.due_dates import AssignmentDates, DueDate, Override, effective_due_date
+from analytics_gateway.resolvers.policy import CourseAccess
+from analytics_gateway.resolvers.tardiness import Status, is_non_digital, parse_submission_types, status
+from analytics_gateway.storage.queries.coursework import (
+    AssignmentRow,
+    SubmissionRow,
+    get_assignment_overrides,
+    get_course_student_sections,
+    get_published_assignments,
+    get_submissions,
+)
+
+__all__ = ["Coursework", "load_coursework", "visible_students"]
+
+
+@dataclass
+class Coursework:
+    """Everything C2, C3 and S2 read about a course's assignments (naive UTC times)."""
+
+    course_id: int
+    now: datetime
+    students: dict[int, frozenset[int]]  # every current student → their sections (CONTRACT §7.1)
+    assignments: list[AssignmentRow]  # published, in §3.4 order
+    dates: dict[int, AssignmentDates]
+    types: dict[int, tuple[str, ...]]
+    submissions: dict[int, dict[int, SubmissionRow]]  # assignment → user → the non-deleted submission
+    _due: dict[tuple[int, int], DueDate] = field(default_factory=dict)
+    _status: dict[tuple[int, int], Status] = field(default_factory=dict)
+    _muted: dict[int, bool] = field(default_factory=dict)
+
+    def due(self, assignment_id: int, user_id: int) -> DueDate:
+        """Whether the assignment is assigned to the student, and their due date (CONTRACT §7.3)."""
+        key = (assignment_id, user_id)
+        found = self._due.get(key)
+        if found is None:
+            found = self._due[key] = effective_due_date(
+                self.dates[assignment_id],
+                user_id=user_id,
+                section_ids=self.students.get(user_id, frozenset()),
+            )
+        return found
+
+    def submission(self, assignment_id: int, user_id: int) -> SubmissionRow | None:
+        """The student's non-deleted submission, if any."""
+        by_user = self.submissions.get(assignment_id)
+        return None if by_user is None else by_user.get(user_id)
+
+    def non_digital(self, assignment_id: int) -> bool:
+        """CONTRACT §7.5."""
+        return is_non_digital(self.types[assignment_id])
+
+    def status(self, assignment_id: int, user_id: int) -> Status:
+        """The §3.5 status of the pair, with the student's effective due date (an assigned pair)."""
+        key = (assignment_id, user_id)
+        found = self._status.get(key)
+        if found is None:
+            found = self._status[key] = status(
+                self.submission(assignment_id, user_id),
+                due_at=self.due(assignment_id, user_id).due_at,
+                submission_types=self.types[assignment_id],
+                now=self.now,
+            )
+        return found
+
+    def muted(self, assignment_id: int) -> bool:
+        """CONTRACT §7.4: a current student's non-deleted submission is graded but unposted."""
+        found = self._muted.get(assignment_id)
+        if found is None:
+            found = self._muted[assignment_id] = any(
+                (s.score is not None or s.workflow_state == "graded") and s.posted_at is None
+                for s in self.current_submissions(assignment_id)
+            )
+        return found
+
+    def current_submissions(self, assignment_id: int) -> Iterable[SubmissionRow]:
+        """The assignment's non-deleted submissions by current students."""
+        students = self.students
+        for user, sub in self.submissions.get(assignment_id, {}).items():
+            if user in students:
+                yield sub
+
+
+def visible_students(access: CourseAccess, students: dict[int, frozenset[int]]) -> list[int]:
+    """The current students the caller can see, ascending (behaviour §3.1, CONTRACT §3.1, §7.13).
+
+    The same rule as :func:`~analytics_gateway.resolvers.policy.visible_student_ids`, applied to loaded
+    enrollments instead of a query: a section-limited caller sees students enrolled in one of their
+    sections; a ``restricted`` one only themself and the students they observe.
+    """
+    if access.level == "restricted":
+        allowed = {access.user_id, *access.observed_user_ids}
+        return [u for u in students if u in allowed]
+    if access.section_ids is not None:
+        mine = access.section_ids
+        return [u for u, sections in students.items() if sections & mine]
+    return list(students)
+
+
+async def load_coursework(
+    ctx: AnalyticsContext, course_id: int, *, user_ids: Collection[int] | None = None
+) -> Coursework:
+    """Load the course's coursework (submissions of ``user_ids`` only, when given: S2 for one student).
+
+    Five statements whatever the number of students or assignments (per 5,000-id chunk).
+    """
+    async with ctx.engine.connect() as conn:
+        students = await get_course_student_sections(conn=conn, course_id=course_id)
+        rows = await get_published_assignments(conn=conn, course_id=course_id)
+        ids = [a.id for a in rows]
+        overrides = await get_assignment_overrides(conn=conn, assignment_ids=ids) if ids else {}
+        subs = await get_submissions(conn=conn, assignment_ids=ids, user_ids=user_ids) if ids else []
+    dates = {
+        a.id: AssignmentDates(
+            due_at=a.due_at,
+            only_visible_to_overrides=a.only_visible_to_overrides,
+            overrides=tuple(
+                Override(
+                    id=o.id,
+                    set_type=o.set_type,
+                    set_id=o.set_id,
+                    due_at=o.due_at,
+                    due_at_overridden=o.due_at_overridden,
+                    workflow_state=o.workflow_state,
+                    student_ids=o.student_ids,
+                )
+                for o in overrides.get(a.id, ())
+            ),
+        )
+        for a in rows
+    }
+    by_assignment: dict[int, dict[int, SubmissionRow]] = {}
+    for sub in subs:  # by id: the first live row of a pair wins (exports should hold one)
+        by_assignment.setdefault(sub.assignment_id, {}).setdefault(sub.user_id, sub)
+    return Coursework(
+        course_id=course_id,
+        now=ctx.now,
+        students=students,
+        assignments=rows,
+        dates=dates,
+        types={a.id: parse_submission_types(a.submission_types) for a in rows},
+        submissions=by_assignment,
+    )

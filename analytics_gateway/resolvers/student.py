@@ -1,0 +1,191 @@
+"""Student-in-course analytics: activity (S1) and assignments (S2).
+
+The caller has passed :func:`~.access.open_student` (behaviour §5's S checks). Results are dialect-free;
+the REST serializers choose hourly or daily keys, key names and what a hidden value looks like.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from analytics_gateway.resolvers.context import AnalyticsContext
+from analytics_gateway.resolvers.coursework import Coursework, load_coursework
+from analytics_gateway.resolvers.policy import CourseAccess, StudentAccess
+from analytics_gateway.resolvers.stats import Quartiles, quartiles
+from analytics_gateway.resolvers.tardiness import Status, recorded_time
+from analytics_gateway.storage.queries.coursework import (
+    get_module_ids,
+    get_participations,
+    get_student_hourly_views,
+)
+
+__all__ = [
+    "MIN_SUBMISSIONS_FOR_STATISTICS",
+    "Participation",
+    "StudentActivity",
+    "StudentAssignment",
+    "SubmissionView",
+    "activities_for_students",
+    "hides_distribution",
+    "student_activity",
+    "student_assignments",
+]
+
+MIN_SUBMISSIONS_FOR_STATISTICS = 5
+"""Fewer submitted-or-scored submissions hide S2's statistics from a non-privileged caller (§7.6)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Participation:
+    """One participating page view (CONTRACT §7.10): when, and the URL as stored."""
+
+    created_at: datetime
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StudentActivity:
+    """S1: the student's page views per UTC hour, and their participations oldest first."""
+
+    hourly: tuple[tuple[datetime, int], ...]
+    participations: tuple[Participation, ...]
+
+    @property
+    def daily(self) -> list[tuple[date, int]]:
+        """Page views per UTC day, ascending (the sums of the hours)."""
+        days: dict[date, int] = {}
+        for hour, views in self.hourly:
+            day = hour.date()
+            days[day] = days.get(day, 0) + views
+        return list(days.items())
+
+    @property
+    def page_views(self) -> int:
+        """All of the student's page views in the course."""
+        return sum(views for _, views in self.hourly)
+
+
+async def activities_for_students(
+    ctx: AnalyticsContext, course: CourseAccess, student_ids: Sequence[int]
+) -> dict[int, StudentActivity]:
+    """S1 for several students of one course in two statements (students already authorized)."""
+    ids = sorted(set(student_ids))
+    if not ids:
+        return {}
+    async with ctx.engine.connect() as conn:
+        hourly = await get_student_hourly_views(conn=conn, course_id=course.course.id, user_ids=ids)
+        parts = await get_participations(conn=conn, course_id=course.course.id, user_ids=ids)
+    return {
+        user: StudentActivity(
+            hourly=tuple(hourly.get(user, ())),
+            participations=tuple(Participation(p.created_at, p.url) for p in parts.get(user, ())),
+        )
+        for user in ids
+    }
+
+
+async def student_activity(ctx: AnalyticsContext, access: StudentAccess) -> StudentActivity:
+    """S1 for one student."""
+    found = await activities_for_students(ctx, access.course, [access.student.id])
+    return found[access.student.id]
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionView:
+    """The student's own submission as S2 shows it (CONTRACT §7.6, §7.7)."""
+
+    posted_at: datetime | None
+    submitted_at: datetime | None  # the §3.5 recorded time, not the raw column
+    score: float | None  # None when hidden as well as when ungraded
+    score_hidden: bool  # unposted and the caller is not privileged
+    excused: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StudentAssignment:
+    """S2: one assignment as the student has it, with the class's distribution when shown."""
+
+    assignment_id: int
+    title: str | None
+    unlock_at: datetime | None
+    points_possible: float | None
+    non_digital_submission: bool
+    due_at: datetime | None  # the student's effective due date (CONTRACT §7.3)
+    status: Status
+    muted: bool  # viewer-adjusted (CONTRACT §7.4)
+    statistics: Quartiles | None  # None when hidden from this caller (CONTRACT §7.6)
+    module_ids: tuple[int, ...]
+    submission: SubmissionView | None  # None without a non-deleted submission
+
+
+def hides_distribution(settings: Any) -> bool:
+    """Whether ``courses.settings`` (JSON text or a mapping) sets ``hide_distribution_graphs``."""
+    if isinstance(settings, str):
+        try:
+            settings = json.loads(settings)
+        except ValueError:
+            return False
+    if not isinstance(settings, dict):
+        return False
+    value = settings.get("hide_distribution_graphs")
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes", "on")
+    return bool(value)
+
+
+async def student_assignments(
+    ctx: AnalyticsContext, access: StudentAccess, *, coursework: Coursework | None = None
+) -> list[StudentAssignment]:
+    """S2: the assignments assigned to the student (behaviour §3.4 order), CONTRACT §3.6 and §7.4-§7.7."""
+    course = access.course
+    work = coursework if coursework is not None else await load_coursework(ctx, course.course.id)
+    user = access.student.id
+    privileged = access.privileged
+    hidden_graphs = hides_distribution(course.course.settings)
+    mine = [a for a in work.assignments if work.due(a.id, user).assigned]
+    async with ctx.engine.connect() as conn:
+        modules = await get_module_ids(conn=conn, assignment_ids=[a.id for a in mine]) if mine else {}
+    result: list[StudentAssignment] = []
+    for assignment in mine:
+        aid = assignment.id
+        due_at = work.due(aid, user).due_at
+        muted = work.muted(aid)
+        live = list(work.current_submissions(aid))
+        statistics: Quartiles | None = quartiles([s.score for s in live if s.score is not None])
+        if not privileged:
+            shown = sum(1 for s in live if s.submitted_at is not None or s.score is not None)
+            if muted or hidden_graphs or shown < MIN_SUBMISSIONS_FOR_STATISTICS:
+                statistics = None
+        sub = work.submission(aid, user)
+        view: SubmissionView | None = None
+        if sub is not None:
+            hidden = not privileged and sub.posted_at is None
+            view = SubmissionView(
+                posted_at=sub.posted_at,
+                submitted_at=recorded_time(
+                    sub, due_at=due_at, submission_types=work.types[aid], now=work.now
+                ),
+                score=None if hidden else sub.score,
+                score_hidden=hidden,
+                excused=bool(sub.excused),
+            )
+        result.append(
+            StudentAssignment(
+                assignment_id=aid,
+                title=assignment.title,
+                unlock_at=assignment.unlock_at,
+                points_possible=assignment.points_possible,
+                non_digital_submission=work.non_digital(aid),
+                due_at=due_at,
+                status=work.status(aid, user),
+                muted=False if privileged else muted,
+                statistics=statistics,
+                module_ids=tuple(modules.get(aid, ())),
+                submission=view,
+            )
+        )
+    return result
