@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from analytics_gateway.storage.tables import accounts, courses, enrollment_terms, pseudonyms, users
@@ -26,6 +26,8 @@ __all__ = [
 
 # Course states that exist for the analytics API: published or concluded (behaviour §2.1).
 VISIBLE_COURSE_STATES = ("available", "completed")
+# Every state a course can be in but deleted (GraphQL lists may show unpublished courses).
+LIVE_COURSE_STATES = ("available", "completed", "created", "claimed")
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,11 @@ _COURSE_COLS = (
 )
 
 
+def _live_account() -> ColumnElement[bool]:
+    # Exports leave optional columns empty: a NULL state is not "deleted" (as the department tree reads it).
+    return or_(accounts.c.workflow_state.is_(None), accounts.c.workflow_state != "deleted")
+
+
 async def _one(conn: AsyncConnection, query: Select[Any]) -> Any:
     return (await conn.execute(query.limit(1))).first()
 
@@ -102,7 +109,7 @@ async def get_root_account_id(*, conn: AsyncConnection) -> int | None:
     """The root account (no parent, not deleted; the lowest id if an export holds several)."""
     query = (
         select(accounts.c.id)
-        .where(accounts.c.parent_account_id.is_(None), accounts.c.workflow_state != "deleted")
+        .where(accounts.c.parent_account_id.is_(None), _live_account())
         .order_by(accounts.c.id)
     )
     row = await _one(conn, query)
@@ -113,7 +120,7 @@ async def get_account(
     *, conn: AsyncConnection, account_id: int | None = None, sis_id: str | None = None
 ) -> AccountRow | None:
     """A non-deleted account by numeric id or ``sis_source_id``."""
-    query = select(*_ACCOUNT_COLS).where(accounts.c.workflow_state != "deleted")
+    query = select(*_ACCOUNT_COLS).where(_live_account())
     if account_id is not None:
         query = query.where(accounts.c.id == account_id)
     else:
