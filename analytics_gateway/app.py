@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from analytics_gateway.appkeys import ENGINE_KEY, SETTINGS_KEY
 from analytics_gateway.config import Settings
 from analytics_gateway.rest_compat.routes import add_rest_routes
+from analytics_gateway.schema.view import add_graphql_routes
 from analytics_gateway.storage.engine import create_engine, migrate
 
 __all__ = [
@@ -191,7 +192,7 @@ def add_core_routes(app: web.Application) -> None:
 RouteSetup = Callable[[web.Application], None]
 """Adds a group of routes (and whatever per-app state they need) to the application."""
 
-ROUTE_SETUPS: tuple[RouteSetup, ...] = (add_core_routes, add_rest_routes)
+ROUTE_SETUPS: tuple[RouteSetup, ...] = (add_core_routes, add_rest_routes, add_graphql_routes)
 
 
 # --- Factory -----------------------------------------------------------------------------------------------

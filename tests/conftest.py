@@ -11,15 +11,19 @@ import asyncio
 import os
 import threading
 import uuid
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from analytics_gateway.app import create_app
+from analytics_gateway.config import Settings
 from analytics_gateway.storage.engine import create_engine, migrate
 
 PG_ADMIN_URL = os.environ.get("ANALYTICS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -82,3 +86,25 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
         yield eng
     finally:
         await eng.dispose()
+
+
+Client = TestClient[web.Request, web.Application]
+Serve = Callable[[Any], Awaitable[Client]]
+
+
+@pytest.fixture
+async def serve(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Serve]:
+    """``await serve(dataset)``: load a ``tests._dataset.Dataset`` into the test database and serve it."""
+    clients: list[Client] = []
+
+    async def make(dataset: Any) -> Client:
+        await dataset.load(engine, tmp_path / f"export{len(clients)}")
+        app = create_app(Settings(database_url="sqlite://unused"), engine=engine)
+        client: Client = TestClient(TestServer(app))
+        await client.start_server()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.close()

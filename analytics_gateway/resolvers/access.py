@@ -9,6 +9,8 @@ not applied (CONTRACT §3.2). S1-S3 then resolve the user (404), require a visib
 from __future__ import annotations
 
 from analytics_gateway.resolvers.context import AnalyticsContext
+from analytics_gateway.resolvers.coursework import visible_students
+from analytics_gateway.resolvers.errors import Forbidden, NotFound
 from analytics_gateway.resolvers.lookup import resolve_course, resolve_user
 from analytics_gateway.resolvers.policy import (
     CourseAccess,
@@ -17,8 +19,9 @@ from analytics_gateway.resolvers.policy import (
     course_access,
     require_course_analytics,
 )
+from analytics_gateway.storage.queries.lookup import UserRow
 
-__all__ = ["open_course", "open_student"]
+__all__ = ["authorize_loaded_student", "open_course", "open_student"]
 
 
 async def open_course(ctx: AnalyticsContext, course_ref: str) -> CourseAccess:
@@ -34,3 +37,16 @@ async def open_student(ctx: AnalyticsContext, course_ref: str, student_ref: str)
     access = await open_course(ctx, course_ref)
     student = await resolve_user(ctx, student_ref)
     return await authorize_student(ctx, access, student)
+
+
+def authorize_loaded_student(
+    access: CourseAccess, students: dict[int, frozenset[int]], student: UserRow
+) -> StudentAccess:
+    """:func:`open_student`'s last two checks against loaded enrollments (GraphQL lists): 404, then 403."""
+    if student.id not in students or student.id not in visible_students(
+        access, {student.id: students[student.id]}
+    ):
+        raise NotFound(f"user {student.id} is not a visible student of course {access.course.id}")
+    if student.id == access.user_id or access.privileged or student.id in access.observed_user_ids:
+        return StudentAccess(access, student)
+    raise Forbidden

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from analytics_gateway.resolvers.context import Viewer, utcnow
 from analytics_gateway.storage.tokens import find_token
 
-__all__ = ["TokenCheck", "TokenProblem", "authenticate"]
+__all__ = ["TokenCheck", "TokenProblem", "authenticate", "presented_token"]
 
 _MAX_TOKEN_LENGTH = 512  # longer than any token we issue; refused before hashing
 
@@ -30,6 +30,18 @@ class TokenCheck:
     viewer: Viewer | None
     scopes: tuple[str, ...] | None = None
     problem: TokenProblem | None = None
+
+
+def presented_token(authorization: str | None, access_token: str | None) -> str | None:
+    """The token a request presents: ``Authorization: Bearer …``, else the ``access_token`` parameter.
+
+    An ``Authorization`` header that is not a bearer token is presented as an empty (invalid) token: it
+    is refused, never silently ignored.
+    """
+    if authorization is not None:
+        scheme, _, value = authorization.strip().partition(" ")
+        return value.strip() if scheme.lower() == "bearer" else ""
+    return access_token
 
 
 async def authenticate(engine: AsyncEngine, token: str | None) -> TokenCheck:

@@ -36,6 +36,7 @@ __all__ = [
     "course_student_summaries",
     "parse_sort_column",
     "sort_summaries",
+    "student_name_order",
 ]
 
 SortKey = Literal["name", "score", "participations", "page_views"]
@@ -158,6 +159,14 @@ def _name_key(name: str) -> tuple[str, str]:
     return base, folded
 
 
+def student_name_order(names: dict[int, str], descending: bool = False) -> list[int]:
+    """User ids ordered by sortable name as C3's name sort orders them (ties by id; reversed descending)."""
+    ordered = sorted(names, key=lambda u: (_name_key(names[u]), u))
+    if descending:
+        ordered.reverse()
+    return ordered
+
+
 def sort_summaries(rows: Sequence[StudentSummary], key: SortKey, descending: bool) -> list[StudentSummary]:
     """C3's orders (behaviour §4 C3); every descending order is the exact reverse of the ascending one."""
     if key == "name":
@@ -182,6 +191,7 @@ async def course_student_summaries(
     coursework: Coursework | None = None,
 ) -> list[StudentSummary]:
     """C3: every visible student, sorted; levels and maxima over all of them (CONTRACT §7.13)."""
+    require_read_as_admin(access)  # C3 runs C1's checks, then needs grade rights (behaviour §5)
     require_grade_access(access)
     work = coursework if coursework is not None else await load_coursework(ctx, access.course.id)
     population = visible_students(access, work.students)

@@ -25,6 +25,7 @@ from analytics_gateway.storage.queries.permissions import (
     get_account_chain,
     get_account_memberships,
     get_builtin_role_ids,
+    get_has_account_membership,
     get_observed_user_ids,
     get_role_overrides,
     get_roles,
@@ -40,6 +41,7 @@ __all__ = [
     "account_access",
     "authorize_student",
     "course_access",
+    "is_account_member",
     "require_account_analytics",
     "require_course_analytics",
     "require_grade_access",
@@ -210,6 +212,12 @@ class CourseAccess:
     section_ids: frozenset[int] | None  # the caller's sections when section-limited, else None
     observed_user_ids: frozenset[int]
     is_staff: bool  # holds a teacher, TA or designer enrollment in the course
+    member: bool = False  # holds any role here: an admin role on the chain or a live enrollment
+
+    @property
+    def can_read(self) -> bool:
+        """May see the course itself (its name, sections, assignments): any role in it."""
+        return self.member
 
     def can(self, permission: Permission) -> bool:
         """Whether the caller holds ``permission`` on the course."""
@@ -225,7 +233,7 @@ async def course_access(ctx: AnalyticsContext, course: CourseRow) -> CourseAcces
     """Rights on the course from account memberships on its chain and the caller's own enrollments."""
     user_id = ctx.viewer.user_id
     if user_id is None:
-        return CourseAccess(course, None, frozenset(), "restricted", None, frozenset(), False)
+        return CourseAccess(course, None, frozenset(), "restricted", None, frozenset(), False, False)
     async with ctx.engine.connect() as conn:
         chain = await get_account_chain(conn=conn, account_id=course.account_id) if course.account_id else []
         admin_roles = await _membership_roles(conn, user_id, chain) if chain else []
@@ -253,6 +261,7 @@ async def course_access(ctx: AnalyticsContext, course: CourseRow) -> CourseAcces
         section_ids=sections,
         observed_user_ids=frozenset(observed),
         is_staff=any(g.type in _STAFF_TYPES for g in grants),
+        member=bool(roles),
     )
 
 
@@ -320,3 +329,11 @@ async def authorize_student(ctx: AnalyticsContext, access: CourseAccess, student
     if student.id == access.user_id or access.privileged or student.id in access.observed_user_ids:
         return StudentAccess(access, student)
     raise Forbidden
+
+
+async def is_account_member(ctx: AnalyticsContext) -> bool:
+    """Whether the caller holds any account role anywhere (GraphQL lets account admins look users up)."""
+    if ctx.viewer.user_id is None:
+        return False
+    async with ctx.engine.connect() as conn:
+        return await get_has_account_membership(conn=conn, user_id=ctx.viewer.user_id)

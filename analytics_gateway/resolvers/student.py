@@ -30,6 +30,7 @@ __all__ = [
     "StudentAssignment",
     "SubmissionView",
     "activities_for_students",
+    "assignments_for_students",
     "hides_distribution",
     "student_activity",
     "student_assignments",
@@ -137,22 +138,27 @@ def hides_distribution(settings: Any) -> bool:
     return bool(value)
 
 
-async def student_assignments(
-    ctx: AnalyticsContext, access: StudentAccess, *, coursework: Coursework | None = None
-) -> list[StudentAssignment]:
-    """S2: the assignments assigned to the student (behaviour §3.4 order), CONTRACT §3.6 and §7.4-§7.7."""
-    course = access.course
+async def assignments_for_students(
+    ctx: AnalyticsContext,
+    course: CourseAccess,
+    student_ids: Sequence[int],
+    *,
+    coursework: Coursework | None = None,
+) -> dict[int, list[StudentAssignment]]:
+    """S2 for several students of one course (already authorized): two statements plus the coursework.
+
+    Each student's list holds the assignments assigned to them (behaviour §3.4 order); CONTRACT §3.6 and
+    §7.4-§7.7 decide what the caller is shown.
+    """
     work = coursework if coursework is not None else await load_coursework(ctx, course.course.id)
-    user = access.student.id
-    privileged = access.privileged
+    privileged = course.privileged
     hidden_graphs = hides_distribution(course.course.settings)
-    mine = [a for a in work.assignments if work.due(a.id, user).assigned]
     async with ctx.engine.connect() as conn:
-        modules = await get_module_ids(conn=conn, assignment_ids=[a.id for a in mine]) if mine else {}
-    result: list[StudentAssignment] = []
-    for assignment in mine:
+        ids = [a.id for a in work.assignments]
+        modules = await get_module_ids(conn=conn, assignment_ids=ids) if ids else {}
+    shared: dict[int, tuple[bool, Quartiles | None]] = {}
+    for assignment in work.assignments:
         aid = assignment.id
-        due_at = work.due(aid, user).due_at
         muted = work.muted(aid)
         live = list(work.current_submissions(aid))
         statistics: Quartiles | None = quartiles([s.score for s in live if s.score is not None])
@@ -160,32 +166,51 @@ async def student_assignments(
             shown = sum(1 for s in live if s.submitted_at is not None or s.score is not None)
             if muted or hidden_graphs or shown < MIN_SUBMISSIONS_FOR_STATISTICS:
                 statistics = None
-        sub = work.submission(aid, user)
-        view: SubmissionView | None = None
-        if sub is not None:
-            hidden = not privileged and sub.posted_at is None
-            view = SubmissionView(
-                posted_at=sub.posted_at,
-                submitted_at=recorded_time(
-                    sub, due_at=due_at, submission_types=work.types[aid], now=work.now
-                ),
-                score=None if hidden else sub.score,
-                score_hidden=hidden,
-                excused=bool(sub.excused),
+        shared[aid] = (muted, statistics)
+    result: dict[int, list[StudentAssignment]] = {}
+    for user in dict.fromkeys(student_ids):
+        rows: list[StudentAssignment] = []
+        for assignment in work.assignments:
+            aid = assignment.id
+            due = work.due(aid, user)
+            if not due.assigned:
+                continue
+            muted, statistics = shared[aid]
+            sub = work.submission(aid, user)
+            view: SubmissionView | None = None
+            if sub is not None:
+                hidden = not privileged and sub.posted_at is None
+                view = SubmissionView(
+                    posted_at=sub.posted_at,
+                    submitted_at=recorded_time(
+                        sub, due_at=due.due_at, submission_types=work.types[aid], now=work.now
+                    ),
+                    score=None if hidden else sub.score,
+                    score_hidden=hidden,
+                    excused=bool(sub.excused),
+                )
+            rows.append(
+                StudentAssignment(
+                    assignment_id=aid,
+                    title=assignment.title,
+                    unlock_at=assignment.unlock_at,
+                    points_possible=assignment.points_possible,
+                    non_digital_submission=work.non_digital(aid),
+                    due_at=due.due_at,
+                    status=work.status(aid, user),
+                    muted=False if privileged else muted,
+                    statistics=statistics,
+                    module_ids=tuple(modules.get(aid, ())),
+                    submission=view,
+                )
             )
-        result.append(
-            StudentAssignment(
-                assignment_id=aid,
-                title=assignment.title,
-                unlock_at=assignment.unlock_at,
-                points_possible=assignment.points_possible,
-                non_digital_submission=work.non_digital(aid),
-                due_at=due_at,
-                status=work.status(aid, user),
-                muted=False if privileged else muted,
-                statistics=statistics,
-                module_ids=tuple(modules.get(aid, ())),
-                submission=view,
-            )
-        )
+        result[user] = rows
     return result
+
+
+async def student_assignments(
+    ctx: AnalyticsContext, access: StudentAccess, *, coursework: Coursework | None = None
+) -> list[StudentAssignment]:
+    """S2 for one student."""
+    found = await assignments_for_students(ctx, access.course, [access.student.id], coursework=coursework)
+    return found[access.student.id]

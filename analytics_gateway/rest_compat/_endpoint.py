@@ -18,7 +18,7 @@ from aiohttp import web
 
 from analytics_gateway.appkeys import ENGINE_KEY, SETTINGS_KEY
 from analytics_gateway.config import REST_DIALECTS, RestDialect
-from analytics_gateway.resolvers.auth import authenticate
+from analytics_gateway.resolvers.auth import authenticate, presented_token
 from analytics_gateway.resolvers.context import AnalyticsContext
 from analytics_gateway.resolvers.errors import Forbidden, NotFound, Unauthenticated
 from analytics_gateway.rest_compat.errors import (
@@ -86,13 +86,7 @@ def bad_request(message: str) -> web.Response:
 
 
 def _token(request: web.Request) -> str | None:
-    header = request.headers.get("Authorization")
-    if header is not None:
-        scheme, _, value = header.strip().partition(" ")
-        if scheme.lower() == "bearer":
-            return value.strip()
-        return ""  # present but not a bearer token: refused as invalid, never ignored
-    return request.query.get("access_token")
+    return presented_token(request.headers.get("Authorization"), request.query.get("access_token"))
 
 
 def _dialect(request: web.Request) -> RestDialect | None:

@@ -40,7 +40,8 @@ TOKEN_BYTES = 40  # 320 bits
 MAX_TOKEN_ID = 2**31 - 1  # access_tokens.id is a 32-bit INTEGER
 
 # Canvas's scope shape, e.g. `url:GET|/api/v1/courses/:course_id/analytics/activity` (CONTRACT §5).
-_SCOPE_RE = re.compile(r"url:(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\|/api/v1/[^\s|]+")
+# REST scopes name an /api/v1 route; Canvas's GraphQL scope is exactly `url:POST|/api/graphql`.
+_SCOPE_RE = re.compile(r"url:(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\|(?:/api/v1/[^\s|]+|/api/graphql)")
 
 
 @dataclass(frozen=True)

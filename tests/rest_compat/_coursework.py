@@ -58,9 +58,9 @@ def institution() -> Dataset:
     """The course described in the module docstring."""
     ds = Dataset()
     root = ds.account(1, name="Root")
-    sub = ds.account(2, name="Faculty", parent=root)
+    faculty = ds.account(2, name="Faculty", parent=root)
     term = ds.term(1, root=root)
-    course = ds.course(COURSE, account=sub, term=term, name="Biology", sis="BIO-101")
+    course = ds.course(COURSE, account=faculty, term=term, name="Biology", sis="BIO-101")
     sec_a, sec_b = ds.section(100, course=course), ds.section(101, course=course)
 
     ds.user(ADMIN, name="Admin")
@@ -69,7 +69,7 @@ def institution() -> Dataset:
     ds.enroll(TEACHER, course=course, section=sec_a, type="TeacherEnrollment")
     ds.user(LIMITED_TA, name="Limited TA")
     ds.enroll(LIMITED_TA, course=course, section=sec_b, type="TaEnrollment", limit_to_section=True)
-    ds.role_override(ROLE["StudentEnrollment"], account=sub, permission="view_analytics", enabled=True)
+    ds.role_override(ROLE["StudentEnrollment"], account=faculty, permission="view_analytics", enabled=True)
 
     students = {
         ANN: ("Ann Adams", "Adams, Ann", [sec_a], 88.5),
@@ -158,14 +158,14 @@ def institution() -> Dataset:
     )
 
     # --- submissions -------------------------------------------------------------------------------------
-    sub = ds.submission
-    sub(assignment=ESSAY, user=ANN, submitted_at=d(3, 9), score=8.0, state="graded", posted_at=d(3, 12))
-    sub(assignment=ESSAY, user=BOB, submitted_at=d(3, 11), score=6.5, state="graded", posted_at=d(3, 12))
-    sub(assignment=ESSAY, user=CAT, submitted_at=d(3, 9), score=9.0, state="deleted")
-    sub(assignment=ESSAY, user=DAN, state="graded", excused=True, posted_at=d(3, 12))
-    sub(assignment=ESSAY, user=EVE, submitted_at=d(3, 10), score=10.0, state="graded", posted_at=d(3, 12))
+    submit = ds.submission
+    submit(assignment=ESSAY, user=ANN, submitted_at=d(3, 9), score=8.0, state="graded", posted_at=d(3, 12))
+    submit(assignment=ESSAY, user=BOB, submitted_at=d(3, 11), score=6.5, state="graded", posted_at=d(3, 12))
+    submit(assignment=ESSAY, user=CAT, submitted_at=d(3, 9), score=9.0, state="deleted")
+    submit(assignment=ESSAY, user=DAN, state="graded", excused=True, posted_at=d(3, 12))
+    submit(assignment=ESSAY, user=EVE, submitted_at=d(3, 10), score=10.0, state="graded", posted_at=d(3, 12))
     for uid, score in ((ANN, 4.0), (BOB, 3.0), (CAT, 2.0), (DAN, 1.0), (EVE, 0.0)):
-        sub(
+        submit(
             assignment=READING,
             user=uid,
             submitted_at=d(3, 14),
@@ -173,9 +173,16 @@ def institution() -> Dataset:
             state="graded",
             posted_at=d(3, 16),
         )
-    quiz = {"submission_type": "online_quiz"}
-    sub(assignment=QUIZ, user=ANN, submitted_at=d(3, 20, 12, 0, 45), score=15.0, state="graded", **quiz)
-    sub(
+    quiz = "online_quiz"
+    submit(
+        assignment=QUIZ,
+        user=ANN,
+        submitted_at=d(3, 20, 12, 0, 45),
+        score=15.0,
+        state="graded",
+        submission_type=quiz,
+    )
+    submit(
         assignment=QUIZ,
         user=BOB,
         submitted_at=d(3, 19),
@@ -183,19 +190,19 @@ def institution() -> Dataset:
         state="graded",
         posted_at=d(3, 21),
         late_policy_status="late",
-        **quiz,
+        submission_type=quiz,
     )
-    sub(assignment=QUIZ, user=CAT, state="unsubmitted", late_policy_status="missing", **quiz)
-    sub(
+    submit(assignment=QUIZ, user=CAT, state="unsubmitted", late_policy_status="missing", submission_type=quiz)
+    submit(
         assignment=QUIZ,
         user=DAN,
         submitted_at=d(3, 20, 12, 2),
         score=18.0,
         state="graded",
         posted_at=d(3, 21),
-        **quiz,
+        submission_type=quiz,
     )
-    sub(
+    submit(
         assignment=WORKSHEET,
         user=ANN,
         state="graded",
@@ -204,9 +211,9 @@ def institution() -> Dataset:
         posted_at=d(3, 26),
         submission_type=None,
     )
-    sub(assignment=PROJECT, user=ANN, submitted_at=d(5, 4), score=90.0, state="graded", posted_at=d(5, 6))
-    sub(assignment=PROJECT, user=BOB, submitted_at=d(5, 8), score=85.0, state="graded", posted_at=d(5, 11))
-    sub(assignment=UNDATED, user=ANN, submitted_at=d(3, 1))
+    submit(assignment=PROJECT, user=ANN, submitted_at=d(5, 4), score=90.0, state="graded", posted_at=d(5, 6))
+    submit(assignment=PROJECT, user=BOB, submitted_at=d(5, 8), score=85.0, state="graded", posted_at=d(5, 11))
+    submit(assignment=UNDATED, user=ANN, submitted_at=d(3, 1))
 
     # --- modules: Essay in 41 and 42 (not the deleted module 43, not through the deleted item in 44);
     # Reading's graded discussion 61 in module 42. -----------------------------------------------------

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from analytics_gateway.app import create_app
-from analytics_gateway.config import RestDialect, Settings
+from analytics_gateway.config import RestDialect
 from analytics_gateway.storage.tokens import create_token
 from tests._dataset import Dataset
+from tests.conftest import Serve
 
 
 class Api:
@@ -64,18 +63,10 @@ ApiFactory = Callable[[Dataset], Awaitable[Api]]
 
 
 @pytest.fixture
-async def api_for(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[ApiFactory]:
+def api_for(serve: Serve, engine: AsyncEngine) -> ApiFactory:
     """``await api_for(dataset)``: load the dataset into the test database and serve it."""
-    clients: list[TestClient[web.Request, web.Application]] = []
 
     async def make(dataset: Dataset) -> Api:
-        await dataset.load(engine, tmp_path / f"export{len(clients)}")
-        app = create_app(Settings(database_url="sqlite://unused"), engine=engine)
-        client: TestClient[web.Request, web.Application] = TestClient(TestServer(app))
-        await client.start_server()
-        clients.append(client)
-        return Api(client, engine)
+        return Api(await serve(dataset), engine)
 
-    yield make
-    for client in clients:
-        await client.close()
+    return make

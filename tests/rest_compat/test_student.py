@@ -63,7 +63,7 @@ async def test_student_activity_canvas_days(api: Api) -> None:
         ],
     }
     assert await api.raw(S.format(BOB, "activity"), user=LIMITED_TA, dialect="canvas") == _bytes(bob)
-    cat = {"page_views": {}, "participations": []}
+    cat: dict[str, Any] = {"page_views": {}, "participations": []}
     assert await api.raw(S.format(CAT, "activity"), user=ADMIN, dialect="canvas") == _bytes(cat)
 
 

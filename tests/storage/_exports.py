@@ -204,11 +204,17 @@ async def table_rows(engine: AsyncEngine, table: Table) -> list[dict[str, Any]]:
         return [dict(row._mapping) for row in result]
 
 
+# Bookkeeping, not data: every committed table import appends a row (the data version moves).
+_NOT_DATA = frozenset({"import_log"})
+
+
 async def snapshot(engine: AsyncEngine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every table of the schema (DAP tables, rollups, tombstones, ...) as typed rows in key order."""
+    """Every data table of the schema (DAP tables, rollups, tombstones, ...) as typed rows in key order."""
     out: dict[str, list[tuple[Any, ...]]] = {}
     async with engine.connect() as conn:
         for table in metadata.sorted_tables:
+            if table.name in _NOT_DATA:
+                continue
             result = await conn.execute(select(table).order_by(*table.primary_key.columns))
             out[table.name] = [tuple(row) for row in result]
     return out
@@ -219,6 +225,8 @@ async def raw_snapshot(engine: AsyncEngine) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     async with engine.connect() as conn:
         for table in metadata.sorted_tables:
+            if table.name in _NOT_DATA:
+                continue
             order = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
             result = await conn.exec_driver_sql(f"SELECT * FROM {table.name} ORDER BY {order}")
             out[table.name] = [dict(row._mapping) for row in result]

@@ -12,6 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from analytics_gateway.storage.tables import accounts, courses, enrollment_terms, pseudonyms, users
 
 __all__ = [
+    "COURSE_COLUMNS",
+    "LIVE_COURSE_STATES",
+    "VISIBLE_COURSE_STATES",
     "AccountRow",
     "CourseRow",
     "TermRow",
@@ -83,7 +86,7 @@ _TERM_COLS = (
     enrollment_terms.c.start_at,
     enrollment_terms.c.end_at,
 )
-_COURSE_COLS = (
+COURSE_COLUMNS = (
     courses.c.id,
     courses.c.name,
     courses.c.course_code,
@@ -161,7 +164,7 @@ async def get_course(
     *, conn: AsyncConnection, course_id: int | None = None, sis_id: str | None = None
 ) -> CourseRow | None:
     """A published or concluded course by numeric id or ``sis_source_id``."""
-    query = select(*_COURSE_COLS).where(courses.c.workflow_state.in_(VISIBLE_COURSE_STATES))
+    query = select(*COURSE_COLUMNS).where(courses.c.workflow_state.in_(VISIBLE_COURSE_STATES))
     if course_id is not None:
         query = query.where(courses.c.id == course_id)
     else:

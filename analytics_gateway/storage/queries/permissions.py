@@ -18,6 +18,7 @@ __all__ = [
     "get_account_chain",
     "get_account_memberships",
     "get_builtin_role_ids",
+    "get_has_account_membership",
     "get_observed_user_ids",
     "get_role_overrides",
     "get_roles",
@@ -224,3 +225,11 @@ async def get_visible_student_ids(
         conditions.append(enrollments.c.user_id.in_(list(user_ids)) if user_ids else literal(False))
     query = select(enrollments.c.user_id).where(and_(*conditions)).distinct().order_by(enrollments.c.user_id)
     return [int(v) for v in await conn.scalars(query)]
+
+
+async def get_has_account_membership(*, conn: AsyncConnection, user_id: int) -> bool:
+    """Whether the user holds any non-deleted ``account_users`` row (an account admin or member)."""
+    query = select(account_users.c.id).where(
+        account_users.c.user_id == user_id, account_users.c.workflow_state != "deleted"
+    )
+    return (await conn.execute(query.limit(1))).first() is not None
