@@ -183,8 +183,14 @@ async def _metrics(request: web.Request) -> web.Response:
     )
 
 
+async def _index(request: web.Request) -> web.Response:
+    # The front door of a browser: GraphiQL (it explains where the token goes).
+    raise web.HTTPFound("/graphql")
+
+
 def add_core_routes(app: web.Application) -> None:
-    """``/healthz`` and ``/metrics``."""
+    """``/`` (to GraphiQL), ``/healthz`` and ``/metrics``."""
+    app.router.add_get("/", _index)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/metrics", _metrics)
 

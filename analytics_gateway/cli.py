@@ -241,7 +241,8 @@ def serve(host: str, port: int, database: str | None, rest_dialect: RestDialect,
     if plaintext is not None:
         base = _base_url(settings.host, settings.port)
         click.echo(f"URL:      {base}/")
-        click.echo(f"GraphiQL: {base}/graphql")
+        # The token rides in the fragment, which browsers never send: GraphiQL moves it into its headers.
+        click.echo(f"GraphiQL: {base}/graphql#token={plaintext}")
         click.echo(f"Token:    {plaintext}")
     try:
         web.run_app(app, host=settings.host, port=settings.port, print=click.echo)

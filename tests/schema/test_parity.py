@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from tests._dataset import Dataset
 from tests.schema.conftest import GraphQL, GraphQLFactory
 
 ADMIN = DEMO_ADMIN_USER_ID
+README = Path(__file__).parents[2] / "README.md"
 DEPARTMENT = """query($id: ID!, $filter: DepartmentFilter!, $term: ID) {
   account(id: $id) { analytics(filter: $filter, termId: $term) {
     activity { byDate { date views participations } byCategory { category views } }
@@ -181,3 +183,9 @@ async def test_graphql_and_rest_agree_on_the_demo(
             gql, account, "TERM", "current", f"/api/v1/accounts/{account}/analytics/terms/current"
         )
     await _course(gql, LARGEST_COURSE_ID)
+    # The README's example queries run on the demo as they are written.
+    examples = re.findall(r"```graphql\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    assert len(examples) >= 2
+    for example in examples:
+        data = await gql.data(example, user=ADMIN)
+        assert all(value is not None for value in data.values()), example
