@@ -2,9 +2,9 @@
 
 Usage::
 
-    python bench/demo_scales.py                        # small and medium, SQLite
-    python bench/demo_scales.py --scales small,medium,large
-    python bench/demo_scales.py --database postgresql://postgres@127.0.0.1:5432/bench
+    python -m bench.demo_scales                        # small and medium, SQLite
+    python -m bench.demo_scales --scales small,medium,large
+    python -m bench.demo_scales --database postgresql://postgres@127.0.0.1:5432/bench
 
 Prints a table: rows written per main table, the size of the files, seconds to write and to import.
 The README's demo table comes from this script.
@@ -23,24 +23,16 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from analytics_gateway.storage.demo import write_demo_files
-from analytics_gateway.storage.engine import create_engine, migrate
+from analytics_gateway.storage.engine import create_engine
 from analytics_gateway.storage.importer import import_paths
+from bench.import_bench import DATA, fresh_database
 
-DATA = Path(__file__).parent / ".data"
 COLUMNS = ("accounts", "courses", "users", "enrollments", "assignments", "submissions", "web_logs")
 
 
 async def _import(url: str, folder: Path) -> float:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
+    await fresh_database(url)
     engine = create_engine(url)
-    if parsed.get_backend_name() != "sqlite":
-        async with engine.begin() as conn:
-            await conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
-            await conn.exec_driver_sql("CREATE SCHEMA public")
-    await migrate(engine)
     started = time.perf_counter()
     await import_paths(engine, [folder])
     seconds = time.perf_counter() - started
@@ -54,7 +46,9 @@ def _size(folder: Path) -> int:
 
 def main() -> None:
     """Build each scale and print the table."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scales", default="small,medium")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database", default=f"sqlite:///{DATA / 'demo-scales.db'}")
