@@ -33,6 +33,7 @@ from analytics_gateway.schema.types import (
     account_node,
     assignment_node,
     course_node,
+    described,
     enrollment_node,
     section_node,
     student_node,
@@ -49,13 +50,13 @@ SisArg = Annotated[str | None, strawberry.argument(description="The object's SIS
 
 @strawberry.enum(description="The kinds of object `legacyNode` finds by Canvas id.")
 class NodeType(enum.Enum):
-    Account = "Account"
-    Course = "Course"
-    Term = "Term"
-    Section = "Section"
-    Student = "Student"
-    Assignment = "Assignment"
-    Enrollment = "Enrollment"
+    Account = described("Account", "An account (root or sub-account).")
+    Course = described("Course", "A course.")
+    Term = described("Term", "An enrollment term.")
+    Section = described("Section", "A course section.")
+    Student = described("Student", "A user.")
+    Assignment = described("Assignment", "An assignment.")
+    Enrollment = described("Enrollment", "An enrollment.")
 
 
 def _ref(id: strawberry.ID | None, sis_id: str | None, type_name: str, sis_prefix: str) -> str:
@@ -166,7 +167,11 @@ class Query:
         return await _student(info, row.id)
 
     @strawberry.field(description="Any object by its Relay global id.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A Relay global id.")],
+    ) -> Node | None:
         decoded = decode_global_id(str(id))
         if decoded is None:
             raise NotFound(f"node {id!r}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar, cast
 
 import strawberry
 from graphql import GraphQLError
@@ -20,6 +20,7 @@ from analytics_gateway.resolvers.catalog import account_course_ids, term_course_
 from analytics_gateway.resolvers.course import (
     AssignmentStatistics,
     DayActivity,
+    SortKey,
     course_activity,
     course_assignments,
     sort_summaries,
@@ -29,6 +30,7 @@ from analytics_gateway.resolvers.course import (
     StudentSummary as SummaryRow,
 )
 from analytics_gateway.resolvers.coursework import visible_students
+from analytics_gateway.resolvers.department import DepartmentFilter as FilterKey
 from analytics_gateway.resolvers.department import (
     DepartmentScope,
     department_activity,
@@ -81,6 +83,18 @@ BeforeArg = Annotated[str | None, strawberry.argument(description="Items before 
 # --- interface and enums ----------------------------------------------------------------------------------
 
 
+_Value = TypeVar("_Value", bound=str)
+
+
+def described(value: _Value, description: str) -> _Value:
+    """An enum member's value with a GraphQL description.
+
+    ``strawberry.enum`` replaces the definition by the plain value when it processes the class, so a member's
+    ``.value`` is this string at run time, which is what the type says.
+    """
+    return cast(_Value, strawberry.enum_value(value, description=description))
+
+
 @strawberry.interface(description="An object with a Relay global id.")
 class Node:
     id: strawberry.ID = strawberry.field(description="Relay global id: base64 of `Type-<_id>`.")
@@ -88,24 +102,24 @@ class Node:
 
 @strawberry.enum(description="A course's workflow state.")
 class CourseWorkflowState(enum.Enum):
-    AVAILABLE = "available"
-    COMPLETED = "completed"
-    CREATED = "created"
-    CLAIMED = "claimed"
+    AVAILABLE = described("available", "Published and running.")
+    COMPLETED = described("completed", "Concluded (hard-concluded by an admin).")
+    CREATED = described("created", "Unpublished: new, not yet claimed or published.")
+    CLAIMED = described("claimed", "Unpublished: claimed by its teacher, not yet published.")
 
 
 @strawberry.enum(description="How a list of students is ordered (the sorts of the student summaries).")
 class StudentSortField(enum.Enum):
-    NAME = "name"
-    SCORE = "score"
-    PARTICIPATIONS = "participations"
-    PAGE_VIEWS = "page_views"
+    NAME = described("name", "Sortable name, then id.")
+    SCORE = described("score", description="Current course score (no score sorts first), then id.")
+    PARTICIPATIONS = described("participations", "Participations, then id.")
+    PAGE_VIEWS = described("page_views", "Page views, then id.")
 
 
 @strawberry.enum(description="Sort direction.")
 class SortDirection(enum.Enum):
-    ASCENDING = "ascending"
-    DESCENDING = "descending"
+    ASCENDING = described("ascending", "Smallest first.")
+    DESCENDING = described("descending", "Largest first.")
 
 
 @strawberry.input(
@@ -313,10 +327,12 @@ class SubmissionSummary:
 
 @strawberry.enum(description="An assignment's status for a student (behaviour §3.5).")
 class SubmissionStatus(enum.Enum):
-    ON_TIME = "on_time"
-    LATE = "late"
-    MISSING = "missing"
-    FLOATING = "floating"
+    ON_TIME = described(
+        "on_time", description="Submitted on time (or graded where no submission is expected)."
+    )
+    LATE = described("late", description="Submitted after the student's due date, or marked late.")
+    MISSING = described("missing", description="Past due without a submission, or marked missing.")
+    FLOATING = described("floating", description="None of these yet: not due, no due date, or excused.")
 
 
 @strawberry.type(description="An assignment as one student has it, with the class's distribution when shown.")
@@ -431,9 +447,9 @@ async def _course_nodes(info: Info, ids: list[int]) -> list[Course]:
 
 @strawberry.enum(description="Which courses of a department (behaviour §3.2).")
 class DepartmentFilter(enum.Enum):
-    CURRENT = "current"  # published courses of the default term
-    COMPLETED = "completed"  # concluded courses of the default term
-    TERM = "term"  # published and concluded courses of `termId`
+    CURRENT = described("current", "Published courses of the default term.")
+    COMPLETED = described("completed", "Concluded courses of the default term.")
+    TERM = described("term", "Published and concluded courses of `termId`.")
 
 
 @strawberry.type(description="Page views of one category (from the controller that served them).")
@@ -607,7 +623,9 @@ class Account(Node):
     async def courses_connection(
         self,
         info: Info,
-        filter: CourseFilter | None = None,
+        filter: Annotated[
+            CourseFilter | None, strawberry.argument(description="Term, workflow states, sub-accounts.")
+        ] = None,
         first: PageArgs = None,
         after: AfterArg = None,
         last: LastArg = None,
@@ -628,14 +646,20 @@ class Account(Node):
     async def analytics(
         self,
         info: Info,
-        filter: DepartmentFilter = DepartmentFilter.CURRENT,
+        filter: Annotated[
+            DepartmentFilter, strawberry.argument(description="Which courses: CURRENT, COMPLETED or TERM.")
+        ] = DepartmentFilter.CURRENT,
         term_id: Annotated[
             strawberry.ID | None,
             strawberry.argument(description="With `filter: TERM`: a term id, `default` or `current`."),
         ] = None,
     ) -> DepartmentAnalytics | None:
         scope = await open_department(
-            info.context.analytics, str(self.row.id), filter.value, _term_ref(term_id, filter)
+            # The enum's values are exactly the analytics layer's filter names.
+            info.context.analytics,
+            str(self.row.id),
+            cast(FilterKey, filter.value),
+            _term_ref(term_id, filter),
         )
         return DepartmentAnalytics(scope=scope)
 
@@ -663,7 +687,9 @@ class Term(Node):
     async def courses_connection(
         self,
         info: Info,
-        filter: CourseFilter | None = None,
+        filter: Annotated[
+            CourseFilter | None, strawberry.argument(description="Term, workflow states, sub-accounts.")
+        ] = None,
         first: PageArgs = None,
         after: AfterArg = None,
         last: LastArg = None,
@@ -804,7 +830,9 @@ class CourseAnalytics:
     async def student_summaries(
         self,
         info: Info,
-        sort: StudentSort | None = None,
+        sort: Annotated[
+            StudentSort | None, strawberry.argument(description="Order (default: by name, ascending).")
+        ] = None,
         student_id: Annotated[
             strawberry.ID | None, strawberry.argument(description="Only this student (a Canvas or Relay id).")
         ] = None,
@@ -815,7 +843,9 @@ class CourseAnalytics:
     ) -> Connection[StudentSummary] | None:
         rows = list((await info.context.loaders.summaries.load(self.course_id)).values())
         order = sort or StudentSort()
-        rows = sort_summaries(rows, order.field.value, order.direction is SortDirection.DESCENDING)
+        # The enum's values are exactly the analytics layer's sort keys.
+        key = cast(SortKey, order.field.value)
+        rows = sort_summaries(rows, key, order.direction is SortDirection.DESCENDING)
         if student_id is not None:
             wanted = legacy_id(str(student_id), "Student")
             rows = [r for r in rows if r.id == wanted]
@@ -886,7 +916,9 @@ class Course(Node):
     async def enrollments_connection(
         self,
         info: Info,
-        filter: EnrollmentFilter | None = None,
+        filter: Annotated[
+            EnrollmentFilter | None, strawberry.argument(description="Enrollment types and states.")
+        ] = None,
         first: PageArgs = None,
         after: AfterArg = None,
         last: LastArg = None,
@@ -912,7 +944,9 @@ class Course(Node):
     async def students_connection(
         self,
         info: Info,
-        sort: StudentSort | None = None,
+        sort: Annotated[
+            StudentSort | None, strawberry.argument(description="Order (default: by name, ascending).")
+        ] = None,
         first: PageArgs = None,
         after: AfterArg = None,
         last: LastArg = None,

@@ -1,4 +1,4 @@
-"""The committed ``schema.graphql`` is the schema the server runs, and every type and field is documented."""
+"""The committed ``schema.graphql`` is the live schema; every type, field, argument, enum value has docs."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def test_committed_sdl_is_current() -> None:
     )
 
 
-def test_every_type_and_field_has_a_description() -> None:
+def test_every_type_field_argument_and_enum_value_has_a_description() -> None:
     missing: list[str] = []
     for name, kind in SCHEMA._schema.type_map.items():
         if name.startswith("__") or name in ("String", "Int", "Float", "Boolean", "ID"):
@@ -28,6 +28,9 @@ def test_every_type_and_field_has_a_description() -> None:
             for field_name, field in kind.fields.items():
                 if not field.description:
                     missing.append(f"{name}.{field_name}")
+                for arg_name, arg in getattr(field, "args", {}).items():
+                    if not arg.description:
+                        missing.append(f"{name}.{field_name}({arg_name})")
         if isinstance(kind, GraphQLEnumType):
-            continue
+            missing += [f"{name}.{value}" for value, v in kind.values.items() if not v.description]
     assert not missing, f"undocumented: {missing}"
