@@ -36,6 +36,7 @@ from sqlalchemy.types import TypeEngine
 
 __all__ = [
     "DAP_TABLES",
+    "PARTICIPATING_PAGE_VIEW",
     "ColumnKind",
     "DapTableSpec",
     "access_tokens",
@@ -536,14 +537,18 @@ web_logs = _dap(
     [],
     key_kind=ColumnKind.TEXT,
 )
-# S1 lists a student's participations in a course; only participating page views are indexed.
+# S1 lists a student's participations in a course; only participating page views are indexed. A query
+# reaches this partial index only when its WHERE clause contains this very condition (SQLite cannot tell
+# that `participated IS 1` implies `participated`, and scans the whole table instead), so queries use
+# PARTICIPATING_PAGE_VIEW itself.
+PARTICIPATING_PAGE_VIEW = "participated AND real_user_id IS NULL"
 Index(
     "ix_web_logs_participations",
     web_logs.c.course_id,
     web_logs.c.user_id,
     web_logs.c.timestamp,
-    sqlite_where=text("participated AND real_user_id IS NULL"),
-    postgresql_where=text("participated AND real_user_id IS NULL"),
+    sqlite_where=text(PARTICIPATING_PAGE_VIEW),
+    postgresql_where=text(PARTICIPATING_PAGE_VIEW),
 )
 
 # --- Rollups (CONTRACT §2, behaviour §3.3), maintained by the importer --------------------------------

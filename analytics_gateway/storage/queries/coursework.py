@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Row, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from analytics_gateway.storage.queries._util import chunks
 from analytics_gateway.storage.queries.permissions import STUDENT_STATES
 from analytics_gateway.storage.tables import (
+    PARTICIPATING_PAGE_VIEW,
     assignment_override_students,
     assignment_overrides,
     assignments,
@@ -356,8 +357,7 @@ async def get_participations(
             .where(
                 web_logs.c.course_id == course_id,
                 web_logs.c.user_id.in_(part),
-                web_logs.c.participated.is_(True),
-                web_logs.c.real_user_id.is_(None),
+                text(PARTICIPATING_PAGE_VIEW),  # the partial index's own condition (tables.py)
                 web_logs.c.timestamp.is_not(None),
             )
             .order_by(web_logs.c.user_id, web_logs.c.timestamp, web_logs.c.id)
