@@ -16,11 +16,12 @@ from typing import Any
 import orjson
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics_gateway.appkeys import ENGINE_KEY, SETTINGS_KEY
 from analytics_gateway.config import Settings
+from analytics_gateway.dashboard import add_dashboard_routes
 from analytics_gateway.rest_compat.routes import add_rest_routes
 from analytics_gateway.schema.view import add_graphql_routes
 from analytics_gateway.storage.engine import create_engine, migrate
@@ -66,6 +67,11 @@ class Metrics:
         self.requests: defaultdict[tuple[str, str, int], int] = defaultdict(int)
         self.duration_sum: defaultdict[tuple[str, str], float] = defaultdict(float)
         self.duration_count: defaultdict[tuple[str, str], int] = defaultdict(int)
+        self.sql_statements = 0
+
+    def count_statement(self, *_: Any) -> None:
+        """Count one SQL statement sent to the database (a SQLAlchemy ``before_cursor_execute`` hook)."""
+        self.sql_statements += 1
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one finished request."""
@@ -97,6 +103,11 @@ class Metrics:
                 f"analytics_gateway_http_request_duration_seconds_count{{{labels}}} "
                 f"{self.duration_count[(method, route)]}"
             )
+        lines += [
+            "# HELP analytics_gateway_sql_statements_total SQL statements sent to the database.",
+            "# TYPE analytics_gateway_sql_statements_total counter",
+            f"analytics_gateway_sql_statements_total {self.sql_statements}",
+        ]
         return "\n".join(lines) + "\n"
 
 
@@ -198,7 +209,12 @@ def add_core_routes(app: web.Application) -> None:
 RouteSetup = Callable[[web.Application], None]
 """Adds a group of routes (and whatever per-app state they need) to the application."""
 
-ROUTE_SETUPS: tuple[RouteSetup, ...] = (add_core_routes, add_rest_routes, add_graphql_routes)
+ROUTE_SETUPS: tuple[RouteSetup, ...] = (
+    add_core_routes,
+    add_rest_routes,
+    add_graphql_routes,
+    add_dashboard_routes,
+)
 
 
 # --- Factory -----------------------------------------------------------------------------------------------
@@ -226,8 +242,12 @@ def create_app(
         try:
             await migrate(eng)
             app[ENGINE_KEY] = eng
+            # Statements per request is the batching figure the benchmarks report (bench/serve_bench.py).
+            event.listen(eng.sync_engine, "before_cursor_execute", app[METRICS_KEY].count_statement)
             yield
         finally:
+            if event.contains(eng.sync_engine, "before_cursor_execute", app[METRICS_KEY].count_statement):
+                event.remove(eng.sync_engine, "before_cursor_execute", app[METRICS_KEY].count_statement)
             if own:
                 await eng.dispose()
 

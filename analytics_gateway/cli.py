@@ -240,10 +240,11 @@ def serve(host: str, port: int, database: str | None, rest_dialect: RestDialect,
     app = create_app(settings)
     if plaintext is not None:
         base = _base_url(settings.host, settings.port)
-        click.echo(f"URL:      {base}/")
+        click.echo(f"URL:       {base}/")
         # The token rides in the fragment, which browsers never send: GraphiQL moves it into its headers.
-        click.echo(f"GraphiQL: {base}/graphql#token={plaintext}")
-        click.echo(f"Token:    {plaintext}")
+        click.echo(f"GraphiQL:  {base}/graphql#token={plaintext}")
+        click.echo(f"Dashboard: {base}/dashboard (sign in with the token)")
+        click.echo(f"Token:     {plaintext}")
     try:
         web.run_app(app, host=settings.host, port=settings.port, print=click.echo)
     except OSError as exc:

@@ -171,6 +171,8 @@ async def test_metrics(client: TestClient[web.Request, web.Application]) -> None
     ]
     assert durations
     assert all(re.fullmatch(r"\S+\{.*\} [0-9.e-]+", line) for line in durations)
+    # Two health checks ran one `SELECT 1` each (and nothing else touched the database).
+    assert "analytics_gateway_sql_statements_total 2" in lines
 
 
 def test_metrics_labels_are_escaped_and_bounded() -> None:

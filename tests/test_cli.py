@@ -425,9 +425,10 @@ def test_serve_demo_starts_and_prints_a_token(tmp_path: Path) -> None:
                 proc.kill()
                 _, stderr = proc.communicate()
     text = out.read_text()
-    assert f"URL:      http://127.0.0.1:{port}/" in text
-    assert f"GraphiQL: http://127.0.0.1:{port}/graphql" in text
-    token_lines = [line for line in text.splitlines() if line.startswith("Token:    ag~")]
+    assert f"URL:       http://127.0.0.1:{port}/" in text
+    assert f"GraphiQL:  http://127.0.0.1:{port}/graphql" in text
+    assert f"Dashboard: http://127.0.0.1:{port}/dashboard" in text
+    token_lines = [line for line in text.splitlines() if line.startswith("Token:     ag~")]
     assert len(token_lines) == 1
     assert b"Traceback" not in stderr
     assert proc.returncode == 0
