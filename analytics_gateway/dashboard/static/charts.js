@@ -2,7 +2,7 @@
 // is a <figure> whose canvas has role="img" and an aria-label summarising it, followed by its data as a
 // real table (under "Data table"), so nothing is only visible as pixels.
 
-import { h } from "./dom.js";
+import { fmt, h, table } from "./dom.js";
 
 /** Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision deficiency. */
 export const PALETTE = {
@@ -122,4 +122,18 @@ export function timeAxes({ yTitle, stacked = false }) {
 /** The box-plot chart type is available (its plugin loaded and registered). */
 export function hasBoxPlot() {
   return Boolean(window.ChartBoxPlot);
+}
+
+/** The data table behind a chart of page views and participations per day (course and department). */
+export function dailyActivityTable(rows) {
+  return table({
+    caption: "Page views and participations per day",
+    columns: [
+      { key: "date", label: "Date (UTC)" },
+      { key: "views", label: "Page views", numeric: true, format: fmt.int },
+      { key: "participations", label: "Participations", numeric: true, format: fmt.int },
+    ],
+    rows,
+    rowKey: (d) => d.date,
+  });
 }

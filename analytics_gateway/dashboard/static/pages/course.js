@@ -1,7 +1,7 @@
 // Course page: activity per day, assignment score distributions (box plots) and tardiness (stacked bars),
 // and the students table (every StudentSortField, cursor paging), in one query.
 
-import { COLORS, chartFigure, hasBoxPlot, timeAxes } from "../charts.js";
+import { COLORS, chartFigure, dailyActivityTable, hasBoxPlot, timeAxes } from "../charts.js";
 import { fmt, h, levelBadge, section, short, statCards, table } from "../dom.js";
 import { href, navigate, seg } from "../nav.js";
 import { pageNumber, pageVariables, pager } from "../pager.js";
@@ -85,16 +85,7 @@ function activityFigure(activity) {
       },
       options: { interaction: { mode: "index", intersect: false }, scales: timeAxes({ yTitle: "Count" }) },
     },
-    table: table({
-      caption: "Page views and participations per day",
-      columns: [
-        { key: "date", label: "Date (UTC)" },
-        { key: "views", label: "Page views", numeric: true, format: fmt.int },
-        { key: "participations", label: "Participations", numeric: true, format: fmt.int },
-      ],
-      rows: activity,
-      rowKey: (d) => d.date,
-    }),
+    table: dailyActivityTable(activity),
   });
 }
 

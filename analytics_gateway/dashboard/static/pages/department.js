@@ -1,7 +1,7 @@
 // Department (account) page: activity by date and by category, the grade distribution (101 bins),
 // statistics and statistics by sub-account, for current / completed courses or one term, in one query.
 
-import { COLORS, PALETTE, chartFigure, timeAxes } from "../charts.js";
+import { COLORS, PALETTE, chartFigure, dailyActivityTable, timeAxes } from "../charts.js";
 import { fmt, h, section, statCards, table } from "../dom.js";
 import { href, navigate, seg } from "../nav.js";
 import { DEPARTMENT_QUERY } from "../queries.js";
@@ -142,16 +142,7 @@ function activityFigures(activity) {
       },
       options: { interaction: { mode: "index", intersect: false }, scales: timeAxes({ yTitle: "Count" }) },
     },
-    table: table({
-      caption: "Page views and participations per day",
-      columns: [
-        { key: "date", label: "Date (UTC)" },
-        { key: "views", label: "Page views", numeric: true, format: fmt.int },
-        { key: "participations", label: "Participations", numeric: true, format: fmt.int },
-      ],
-      rows: byDate,
-      rowKey: (d) => d.date,
-    }),
+    table: dailyActivityTable(byDate),
   });
   const categoryFigure = chartFigure({
     id: "department-categories",
