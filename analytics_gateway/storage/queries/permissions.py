@@ -77,12 +77,28 @@ class OverrideRow:
 
 async def get_account_chain(*, conn: AsyncConnection, account_id: int) -> list[int]:
     """The account and its ancestors, root first (deleted ancestors included: the tree is the tree)."""
+    # One statement for the whole walk (a recursive query), bounded by the same depth as the walk below.
+    walk = (
+        select(accounts.c.id, accounts.c.parent_account_id, literal(1).label("depth"))
+        .where(accounts.c.id == account_id)
+        .cte("walk", recursive=True)
+    )
+    parent = accounts.alias("parent")
+    walk = walk.union_all(
+        select(parent.c.id, parent.c.parent_account_id, (walk.c.depth + 1).label("depth")).where(
+            parent.c.id == walk.c.parent_account_id, walk.c.depth < _MAX_DEPTH
+        )
+    )
+    parent_of = {
+        int(r.id): r.parent_account_id
+        for r in await conn.execute(select(walk.c.id, walk.c.parent_account_id))
+    }
     chain: list[int] = []
     current: int | None = account_id
-    # One small indexed query per level; account trees are a handful of levels deep.
+    # An account missing from the export ends the chain after itself, a cycle at its first repeat.
     while current is not None and current not in chain and len(chain) < _MAX_DEPTH:
         chain.append(current)
-        current = await conn.scalar(select(accounts.c.parent_account_id).where(accounts.c.id == current))
+        current = parent_of.get(current)
     chain.reverse()
     return chain
 
