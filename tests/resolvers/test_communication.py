@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics_gateway.resolvers.access import open_course, open_student
@@ -20,30 +16,17 @@ from analytics_gateway.resolvers.communication import (
 )
 from analytics_gateway.resolvers.context import AnalyticsContext, Viewer
 from tests._dataset import Dataset
+from tests._sql import recorded_statements
 from tests.rest_compat.test_communication import ADMIN, ANN, BOB, CAT, COURSE, DAN, _institution
-
-
-@contextmanager
-def _statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(*args: Any) -> None:
-        seen.append(args[2])
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def test_many_students_cost_what_one_does(engine: AsyncEngine, tmp_path: Path) -> None:
     await _institution().load(engine, tmp_path)
     ctx = AnalyticsContext(engine, Viewer(ADMIN))
     access = await open_course(ctx, str(COURSE))
-    with _statements(engine) as one:
+    with recorded_statements(engine) as one:
         single = await communications_for_students(ctx, access, [ANN])
-    with _statements(engine) as many:
+    with recorded_statements(engine) as many:
         batch = await communications_for_students(ctx, access, [DAN, ANN, CAT, BOB, ANN])
     assert len(one) == len(many) == 4
     assert list(batch) == [ANN, BOB, CAT, DAN]
@@ -54,7 +37,7 @@ async def test_many_students_cost_what_one_does(engine: AsyncEngine, tmp_path: P
     )
     assert batch[BOB] == Communication((DayMessages(date(2026, 3, 9), 1, 0),))
     assert batch[DAN] == Communication(())
-    with _statements(engine) as none:
+    with recorded_statements(engine) as none:
         assert await communications_for_students(ctx, access, []) == {}
     assert none == []
 

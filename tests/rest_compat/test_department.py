@@ -58,19 +58,18 @@ Page views (UTC):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
 from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics_gateway.config import RestDialect
 from analytics_gateway.storage.queries import _util
 from tests._dataset import Dataset
+from tests._sql import recorded_statements
 from tests.rest_compat.conftest import Api, ApiFactory
 
 ADMIN, SCIENCE_ADMIN, BIOLOGY_ADMIN = 9, 71, 72
@@ -645,26 +644,12 @@ def _department(courses: int) -> Dataset:
     return ds
 
 
-@contextmanager
-def _statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(*args: Any) -> None:
-        seen.append(args[2])
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
-
-
 async def _count_statements(api: Api, engine: AsyncEngine) -> dict[str, int]:
     counts: dict[str, int] = {}
     for leaf in LEAVES:
         path = _path("self", "current", leaf)
         assert (await api.get(path, user=ADMIN))[0] == 200  # warm: the token exists, caches are filled
-        with _statements(engine) as seen:
+        with recorded_statements(engine) as seen:
             assert (await api.get(path, user=ADMIN))[0] == 200
         counts[leaf] = len(seen)
     return counts

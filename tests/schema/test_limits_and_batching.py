@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics_gateway.schema.limits import MAX_COST
 from tests._dataset import Dataset
+from tests._sql import recorded_statements
 from tests.schema.conftest import GraphQL, GraphQLFactory
 
 ADMIN = 9
@@ -60,23 +57,9 @@ def _course(students: int) -> Dataset:
     return ds
 
 
-@contextmanager
-def _counting(engine: AsyncEngine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
-
-
 async def _statements(engine: AsyncEngine, gql: GraphQL) -> int:
     await gql.token(ADMIN)
-    with _counting(engine) as statements:
+    with recorded_statements(engine) as statements:
         data = await gql.data(DASHBOARD, user=ADMIN)
     assert data["course"]["studentsConnection"]["nodes"]
     return len(statements)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics_gateway.storage.queries.permissions import get_account_chain
 from analytics_gateway.storage.tables import accounts
+from tests._sql import recorded_statements
 
 # id → parent: a four-level tree (1 ← 2 ← 3 ← 4), a deleted middle account (6 under 5, deleted, under 1),
 # an account whose parent is not in the export (7 → 99), and a cycle from a corrupt export (8 ↔ 9).
@@ -49,8 +49,7 @@ async def test_chain(tree: AsyncEngine, account: int, chain: list[int]) -> None:
 
 
 async def test_chain_is_one_statement_whatever_the_depth(tree: AsyncEngine) -> None:
-    sent: list[str] = []
-    event.listen(tree.sync_engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
     async with tree.connect() as conn:
-        await get_account_chain(conn=conn, account_id=4)
+        with recorded_statements(tree) as sent:
+            await get_account_chain(conn=conn, account_id=4)
     assert len(sent) == 1, sent

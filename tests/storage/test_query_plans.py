@@ -11,25 +11,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from analytics_gateway.storage.queries.coursework import get_participations
+from tests._sql import recorded_statements
 
 
 async def _plan(engine: AsyncEngine, run: Callable[[AsyncConnection], Awaitable[Any]]) -> str:
     """The plan of the one statement ``run`` sends (sequential scans discouraged on PostgreSQL, whose
     planner rightly prefers them on tables this small)."""
-    sent: list[tuple[str, Any]] = []
-
-    def capture(_conn: Connection, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        sent.append((statement, parameters))
-
     async with engine.connect() as conn:
-        event.listen(conn.sync_connection, "before_cursor_execute", capture)
-        await run(conn)
-        event.remove(conn.sync_connection, "before_cursor_execute", capture)
+        with recorded_statements(engine) as sent:
+            await run(conn)
         assert len(sent) == 1, sent
         statement, parameters = sent[0]
         if engine.dialect.name == "sqlite":

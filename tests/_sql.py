@@ -1,0 +1,34 @@
+"""Recording the SQL a piece of code sends, for statement-count and query-plan tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, NamedTuple
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+__all__ = ["Statement", "recorded_statements"]
+
+
+class Statement(NamedTuple):
+    """One statement as the driver received it."""
+
+    sql: str
+    parameters: Any
+
+
+@contextmanager
+def recorded_statements(engine: AsyncEngine) -> Iterator[list[Statement]]:
+    """Every statement sent through ``engine`` inside the block, in order."""
+    seen: list[Statement] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, parameters: Any, *_: Any) -> None:
+        seen.append(Statement(sql, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
