@@ -39,7 +39,7 @@ class Coursework:
     dates: dict[int, AssignmentDates]
     types: dict[int, tuple[str, ...]]
     submissions: dict[int, dict[int, SubmissionRow]]  # assignment → user → the non-deleted submission
-    _due: dict[tuple[int, int], DueDate] = field(default_factory=dict)
+    _due: dict[tuple[int, int | None], DueDate] = field(default_factory=dict)  # user None: any student
     _status: dict[tuple[int, int], Status] = field(default_factory=dict)
     _muted: dict[int, bool] = field(default_factory=dict)
 
@@ -48,7 +48,7 @@ class Coursework:
         dates = self.dates[assignment_id]
         # Without overrides the answer is the same for every student: worked out once per assignment (C3
         # asks for every (student, assignment) pair, and most assignments have no override).
-        key = (assignment_id, user_id if dates.overrides else 0)
+        key = (assignment_id, user_id if dates.overrides else None)
         found = self._due.get(key)
         if found is None:
             found = self._due[key] = effective_due_date(
