@@ -57,6 +57,7 @@ from analytics_gateway.storage.importer import (
 )
 from analytics_gateway.storage.tables import DAP_TABLES, accounts, users
 from analytics_gateway.storage.tokens import AccessToken, create_token, revoke_token, utcnow, validate_scope
+from analytics_gateway.workers import WorkersFailedError, bind_socket, serve_workers
 
 if TYPE_CHECKING:  # the demo generator is imported only by the commands that run it
     from analytics_gateway.storage.demo import DemoResult
@@ -214,7 +215,16 @@ async def _has_accounts(engine: AsyncEngine) -> bool:
 @click.option(
     "--demo", is_flag=True, help="Build the small demo institution if the database is empty; print a token."
 )
-def serve(host: str, port: int, database: str | None, rest_dialect: RestDialect, demo: bool) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Server processes sharing the port (all state is in the database).",
+)
+def serve(
+    host: str, port: int, database: str | None, rest_dialect: RestDialect, demo: bool, workers: int
+) -> None:
     """Serve /graphql, /api/v1/..., /healthz and /metrics."""
     settings = Settings.from_env(database_url=database, rest_dialect=rest_dialect, host=host, port=port)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -237,7 +247,6 @@ def serve(host: str, port: int, database: str | None, rest_dialect: RestDialect,
             return plaintext
 
     plaintext = _run(prepare())
-    app = create_app(settings)
     if plaintext is not None:
         base = _base_url(settings.host, settings.port)
         click.echo(f"URL:       {base}/")
@@ -246,13 +255,27 @@ def serve(host: str, port: int, database: str | None, rest_dialect: RestDialect,
         click.echo(f"Dashboard: {base}/dashboard (sign in with the token)")
         click.echo(f"Token:     {plaintext}")
     try:
-        web.run_app(app, host=settings.host, port=settings.port, print=click.echo)
+        if workers == 1:
+            web.run_app(create_app(settings), host=settings.host, port=settings.port, print=click.echo)
+        else:
+            # Each worker builds its own app after the fork (see analytics_gateway.workers).
+            _serve_workers(settings, workers)
+    except WorkersFailedError as exc:
+        raise CliError(str(exc)) from None
     except OSError as exc:
         raise CliError(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}") from None
     except Exception as exc:
         if os.environ.get("ANALYTICS_DEBUG"):
             raise
         raise CliError(f"server stopped: {type(exc).__name__}: {_describe(exc)}") from None
+
+
+def _serve_workers(settings: Settings, workers: int) -> None:
+    sock = bind_socket(settings.host, settings.port)
+    host, port = sock.getsockname()[:2]
+    click.echo(f"======== Running on {_base_url(host, port)} with {workers} worker processes ========")
+    click.echo("(Press CTRL+C to quit)")
+    serve_workers(lambda: create_app(settings), sock, workers=workers)
 
 
 # --- import ------------------------------------------------------------------------------------------------
