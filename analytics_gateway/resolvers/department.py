@@ -25,7 +25,7 @@ from analytics_gateway.storage.queries.department import (
     ContentCounts,
     get_account_tree,
     get_content_counts,
-    get_course_category_daily,
+    get_department_category_daily,
     get_department_courses,
     get_enrolled_users,
     get_enrolled_users_by_account,
@@ -93,6 +93,7 @@ class DepartmentScope:
     filter: DepartmentFilter
     subaccounts: tuple[Subaccount, ...]  # direct non-deleted children, by id
     courses: tuple[DepartmentCourse, ...]  # the course set (behaviour §3.2), by id
+    account_ids: tuple[int, ...]  # the department and its subtree through non-deleted accounts, by id
 
     @property
     def course_ids(self) -> list[int]:
@@ -163,6 +164,7 @@ async def open_department(
         filter=filter,
         subaccounts=tuple(Subaccount(n.id, n.name) for n in direct),
         courses=tuple(DepartmentCourse(cid, aid, branch[aid]) for cid, aid in placed),
+        account_ids=tuple(sorted(branch)),
     )
 
 
@@ -196,10 +198,13 @@ class DepartmentActivity:
 
 async def department_activity(ctx: AnalyticsContext, scope: DepartmentScope) -> DepartmentActivity:
     """D1: page views and participations per UTC day, page views per category."""
-    if not scope.courses:
+    if not scope.courses or scope.term is None:
         return DepartmentActivity([], [])
+    # The account rollup holds exactly the course set's sums (same accounts, term and states).
     async with ctx.engine.connect() as conn:
-        rows = await get_course_category_daily(conn=conn, course_ids=scope.course_ids)
+        rows = await get_department_category_daily(
+            conn=conn, account_ids=scope.account_ids, term_id=scope.term.id, states=_STATES[scope.filter]
+        )
     days: dict[date, list[int]] = {}
     categories: dict[str, int] = {}
     for day, category, views, participations in rows:

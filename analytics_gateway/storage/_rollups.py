@@ -6,16 +6,31 @@ subtracts the contribution of rows that turn out not to be new (known ids) befor
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from analytics_gateway.storage._convert import DialectValues
 from analytics_gateway.storage.categories import page_view_category
-from analytics_gateway.storage.tables import DAP_TABLES
+from analytics_gateway.storage.queries._util import chunks
+from analytics_gateway.storage.tables import (
+    DAP_TABLES,
+    courses,
+    page_view_account_daily,
+    page_view_course_daily,
+)
 
-__all__ = ["ROLLUP_TABLES", "FlatDeltas", "RollupDeltas", "count_page_views"]
+__all__ = [
+    "ROLLUP_TABLES",
+    "FlatDeltas",
+    "RollupDeltas",
+    "accounts_of_courses",
+    "count_page_views",
+    "rebuild_account_rollup",
+]
 
 _WEB_LOG_COLUMNS = ["id", *DAP_TABLES["web_logs"].columns, "meta_ts"]
 I_TS = _WEB_LOG_COLUMNS.index("timestamp")
@@ -140,3 +155,40 @@ def _add(acc: dict[tuple[Any, ...], list[int]], key: tuple[Any, ...], views: int
     else:
         cell[0] += views
         cell[1] += parts
+
+
+async def accounts_of_courses(conn: AsyncConnection, course_ids: Collection[int]) -> set[int]:
+    """The accounts the given courses are placed in now (unknown courses and missing accounts left out)."""
+    found: set[int] = set()
+    for part in chunks(sorted(course_ids)):
+        query = select(courses.c.account_id).where(courses.c.id.in_(part)).distinct()
+        found.update(int(a) for (a,) in await conn.execute(query) if a is not None)
+    return found
+
+
+async def rebuild_account_rollup(conn: AsyncConnection, account_ids: Collection[int] | None) -> None:
+    """Recompute ``page_view_account_daily`` for these accounts (``None``: all) from the course rollup.
+
+    Derived, never incremented: whatever moved (page views, a course to another account, term or state),
+    the rows of an account are the sum of its courses' rows as they are now, in the caller's transaction.
+    """
+    r, c, a = page_view_course_daily, courses, page_view_account_daily
+    group = (c.c.account_id, c.c.enrollment_term_id, c.c.workflow_state, r.c.day, r.c.category)
+    source = (
+        select(*group, func.sum(r.c.views), func.sum(r.c.participations))
+        .select_from(r.join(c, c.c.id == r.c.course_id))
+        .where(
+            c.c.account_id.is_not(None),
+            c.c.enrollment_term_id.is_not(None),
+            c.c.workflow_state.is_not(None),
+        )
+        .group_by(*group)
+    )
+    columns = ["account_id", "term_id", "workflow_state", "day", "category", "views", "participations"]
+    if account_ids is None:
+        await conn.execute(delete(a))
+        await conn.execute(a.insert().from_select(columns, source))
+        return
+    for part in chunks(sorted(account_ids)):
+        await conn.execute(delete(a).where(a.c.account_id.in_(part)))
+        await conn.execute(a.insert().from_select(columns, source.where(c.c.account_id.in_(part))))

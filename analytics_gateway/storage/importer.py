@@ -33,7 +33,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from analytics_gateway.storage._convert import DialectValues, compile_row_converter, dialect_values
 from analytics_gateway.storage._formats import BAD_RECORD, ImportFormatError, RecordFile
 from analytics_gateway.storage._parse_worker import HEADER, decode
-from analytics_gateway.storage._rollups import FlatDeltas, RollupDeltas, count_page_views
+from analytics_gateway.storage._rollups import (
+    FlatDeltas,
+    RollupDeltas,
+    accounts_of_courses,
+    count_page_views,
+    rebuild_account_rollup,
+)
 from analytics_gateway.storage.tables import DAP_TABLES, ColumnKind, DapTableSpec, import_log
 
 __all__ = [
@@ -212,7 +218,7 @@ async def import_table(
             if dv.name == "sqlite":
                 # A big page cache keeps the B-trees of large tables in memory during the import.
                 await conn.exec_driver_sql("PRAGMA cache_size = -1000000")
-            writer = (_WebLogsWriter if name == "web_logs" else _TableWriter)(conn, spec, dv, summary)
+            writer = _WRITERS.get(name, _TableWriter)(conn, spec, dv, summary)
             await writer.prepare()
             source = _parse_in_process(files, spec, dv, skip_bad_rows) if not parallel else None
             batches = _parse_in_worker(files, name, dv.name, skip_bad_rows) if parallel else source
@@ -556,6 +562,7 @@ class _WebLogsWriter(_TableWriter):
     ) -> None:
         super().__init__(conn, spec, dv, summary)
         self.rollups = RollupDeltas()
+        self.courses: set[int] = set()  # courses whose page views changed: their accounts' rollup is rebuilt
 
     async def write_upserts(self, rows: list[tuple[Any, ...]], batch: _Batch) -> int:
         # A known id is the same request delivered again (at-least-once upstream): skipped, not updated.
@@ -592,8 +599,12 @@ class _WebLogsWriter(_TableWriter):
         if new_ids is not None:  # known ids: their page views were counted when they were first imported
             self.rollups.merge(count_page_views([r for r in rows if r[0] not in new_ids], self.dv, -1))
         if self.rollups.size >= ROLLUP_FLUSH_KEYS:
-            await self.rollups.flush(self.conn, self.dv)
+            await self._flush()
         return inserted
+
+    async def _flush(self) -> None:
+        self.courses.update(key[0] for key in self.rollups.course_daily)
+        await self.rollups.flush(self.conn, self.dv)
 
     async def write_deletes(self, deletes: list[tuple[Any, Any]]) -> None:
         ts_of = dict(deletes)
@@ -612,4 +623,38 @@ class _WebLogsWriter(_TableWriter):
             self.rollups.merge(count_page_views(doomed, self.dv, -1))
 
     async def finish(self) -> None:
-        await self.rollups.flush(self.conn, self.dv)
+        await self._flush()
+        if self.courses:
+            await rebuild_account_rollup(self.conn, await accounts_of_courses(self.conn, self.courses))
+
+
+class _CoursesWriter(_TableWriter):
+    """courses: a course moved to another account, term or state takes its page views along."""
+
+    def __init__(
+        self, conn: AsyncConnection, spec: DapTableSpec, dv: DialectValues, summary: TableSummary
+    ) -> None:
+        super().__init__(conn, spec, dv, summary)
+        self.touched: set[int] = set()
+        self.accounts: set[int] = set()  # where the touched courses were before this import
+
+    async def _note(self, course_ids: list[int]) -> None:
+        fresh = [cid for cid in course_ids if cid not in self.touched]
+        self.accounts |= await accounts_of_courses(self.conn, fresh)
+        self.touched.update(fresh)
+
+    async def write_upserts(self, rows: list[tuple[Any, ...]], batch: _Batch) -> int:
+        await self._note([int(r[0]) for r in rows])
+        return await super().write_upserts(rows, batch)
+
+    async def write_deletes(self, deletes: list[tuple[Any, Any]]) -> None:
+        await self._note([int(key) for key, _ in deletes])
+        await super().write_deletes(deletes)
+
+    async def finish(self) -> None:
+        if self.touched:
+            moved = self.accounts | await accounts_of_courses(self.conn, self.touched)
+            await rebuild_account_rollup(self.conn, moved)
+
+
+_WRITERS: dict[str, type[_TableWriter]] = {"web_logs": _WebLogsWriter, "courses": _CoursesWriter}

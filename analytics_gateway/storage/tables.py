@@ -43,6 +43,7 @@ __all__ = [
     "dap_tombstones",
     "import_log",
     "metadata",
+    "page_view_account_daily",
     "page_view_course_daily",
     "page_view_student_daily",
     "page_view_student_hourly",
@@ -584,6 +585,23 @@ page_view_student_hourly = Table(
     Column("views", BigInteger, nullable=False),
     Column("participations", BigInteger, nullable=False),
     PrimaryKeyConstraint("course_id", "user_id", "hour"),
+)
+
+# The course rollup summed over the courses that share an account, term and state: exactly the keys that
+# pick a department's course set (behaviour §3.2), so D1 reads a row per (account, day, category) of the
+# department instead of one per course. The importer rebuilds an account's rows whenever page views of its
+# courses or the courses themselves change (storage/_rollups.py `rebuild_account_rollup`).
+page_view_account_daily = Table(
+    "page_view_account_daily",
+    metadata,
+    Column("account_id", IdType, nullable=False),
+    Column("term_id", IdType, nullable=False),
+    Column("workflow_state", String(32), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("views", BigInteger, nullable=False),
+    Column("participations", BigInteger, nullable=False),
+    PrimaryKeyConstraint("account_id", "term_id", "workflow_state", "day", "category"),
 )
 
 # --- Import bookkeeping ---------------------------------------------------------------------------------

@@ -275,3 +275,98 @@ async def test_duplicate_web_log_ids_are_stored_and_counted_once(
         ],
     }
     assert mismatches(await stored_rollups(engine), await reference_rollups(engine)) == {}
+
+
+async def reference_account_rollup(engine: AsyncEngine) -> list[tuple[Any, ...]]:
+    """The course rollup summed per (course's account, term, state, day, category), by a plain GROUP BY."""
+    sql = (
+        "SELECT c.account_id, c.enrollment_term_id, c.workflow_state, r.day, r.category, "
+        "SUM(r.views), SUM(r.participations) "
+        "FROM page_view_course_daily r JOIN courses c ON c.id = r.course_id "
+        "WHERE c.account_id IS NOT NULL AND c.enrollment_term_id IS NOT NULL "
+        "AND c.workflow_state IS NOT NULL GROUP BY 1, 2, 3, 4, 5"
+    )
+    async with engine.connect() as conn:
+        found = [tuple(row) for row in await conn.exec_driver_sql(sql)]
+    # SQLite's driver answers the day as text.
+    days = [day if isinstance(day, date) else date.fromisoformat(day) for day in (r[3] for r in found)]
+    return sorted((*r[:3], day, r[4], int(r[5]), int(r[6])) for r, day in zip(found, days, strict=True))
+
+
+async def stored_account_rollup(engine: AsyncEngine) -> list[tuple[Any, ...]]:
+    return sorted((await snapshot(engine))["page_view_account_daily"])
+
+
+def course(key: int, ts: str, account: int | None, term: int | None, state: str | None) -> Record:
+    return upsert(key, ts, {"account_id": account, "enrollment_term_id": term, "workflow_state": state})
+
+
+async def test_account_rollup_follows_page_views_and_course_moves(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    d1 = date(2025, 3, 1)
+    views = tmp_path / "views"
+    write_export(
+        views,
+        "web_logs",
+        [
+            web_log("a1", "2025-03-01T10:00:00Z", 10, 100, "assignments", True),
+            web_log("a2", "2025-03-01T11:00:00Z", 11, 100, "assignments", False),
+            web_log("a3", "2025-03-01T12:00:00Z", 10, 101, "files", True),
+            web_log("a4", "2025-03-01T13:00:00Z", 12, 102, "wiki_pages", False),
+            web_log("a5", "2025-03-01T14:00:00Z", 12, 103, "wiki_pages", False),
+        ],
+    )
+    # Page views of courses not imported yet belong to no account.
+    await import_paths(engine, [views])
+    assert await stored_account_rollup(engine) == []
+
+    placed = tmp_path / "placed"
+    write_export(
+        placed,
+        "courses",
+        [
+            course(100, T1, 2, 1, "available"),
+            course(101, T1, 2, 1, "completed"),
+            course(102, T1, 2, 1, "available"),
+            course(103, T1, 2, None, "available"),  # no term: in no department course set
+        ],
+    )
+    await import_paths(engine, [placed])
+    assert await stored_account_rollup(engine) == [
+        (2, 1, "available", d1, "assignments", 2, 1),
+        (2, 1, "available", d1, "pages", 1, 0),
+        (2, 1, "completed", d1, "files", 1, 1),
+    ]
+    assert await stored_account_rollup(engine) == await reference_account_rollup(engine)
+
+    more = tmp_path / "more"
+    write_export(
+        more,
+        "web_logs",
+        [
+            web_log("a1", "2025-03-01T10:00:00Z", 10, 100, "assignments", True, ts=T2),  # re-delivered
+            web_log("a6", "2025-03-01T15:00:00Z", 13, 100, "assignments", True, ts=T2),
+            delete("a4", T2),
+        ],
+    )
+    await import_paths(engine, [more])
+    assert await stored_account_rollup(engine) == [
+        (2, 1, "available", d1, "assignments", 3, 2),
+        (2, 1, "completed", d1, "files", 1, 1),
+    ]
+
+    moved = tmp_path / "moved"
+    write_export(
+        moved,
+        "courses",
+        [
+            course(100, T2, 3, 1, "available"),  # to another account
+            course(102, T2, 2, 1, "completed"),  # concluded
+            course(101, T0, 9, 9, "available"),  # older than the stored row: ignored
+            delete(101, T3),  # then removed
+        ],
+    )
+    await import_paths(engine, [moved])
+    assert await stored_account_rollup(engine) == [(3, 1, "available", d1, "assignments", 3, 2)]
+    assert await stored_account_rollup(engine) == await reference_account_rollup(engine)

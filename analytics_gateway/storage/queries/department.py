@@ -23,7 +23,7 @@ from analytics_gateway.storage.tables import (
     discussion_topics,
     enrollments,
     media_objects,
-    page_view_course_daily,
+    page_view_account_daily,
 )
 
 __all__ = [
@@ -33,7 +33,7 @@ __all__ = [
     "ContentCounts",
     "get_account_tree",
     "get_content_counts",
-    "get_course_category_daily",
+    "get_department_category_daily",
     "get_department_courses",
     "get_enrolled_users",
     "get_enrolled_users_by_account",
@@ -90,18 +90,23 @@ async def get_department_courses(
     return sorted(found)
 
 
-async def get_course_category_daily(
-    *, conn: AsyncConnection, course_ids: Collection[int]
+async def get_department_category_daily(
+    *, conn: AsyncConnection, account_ids: Collection[int], term_id: int, states: Collection[str]
 ) -> list[tuple[date, str, int, int]]:
-    """``(day, category, views, participations)`` summed over the courses' rollups (chunks not merged)."""
-    rollup = page_view_course_daily
+    """``(day, category, views, participations)`` over the courses placed in these accounts, in the term and
+    states (the course set of :func:`get_department_courses`), from the account rollup (chunks not merged)."""
+    rollup = page_view_account_daily
     found: list[tuple[date, str, int, int]] = []
-    for part in chunks(sorted(course_ids)):
+    for part in chunks(sorted(account_ids)):
         query = (
             select(
                 rollup.c.day, rollup.c.category, func.sum(rollup.c.views), func.sum(rollup.c.participations)
             )
-            .where(rollup.c.course_id.in_(part))
+            .where(
+                rollup.c.account_id.in_(part),
+                rollup.c.term_id == term_id,
+                rollup.c.workflow_state.in_(list(states)),
+            )
             .group_by(rollup.c.day, rollup.c.category)
         )
         found.extend(
