@@ -27,7 +27,6 @@ __all__ = [
     "ROLLUP_TABLES",
     "FlatDeltas",
     "RollupDeltas",
-    "accounts_of_courses",
     "count_page_views",
     "rebuild_account_rollup",
 ]
@@ -155,15 +154,6 @@ def _add(acc: dict[tuple[Any, ...], list[int]], key: tuple[Any, ...], views: int
     else:
         cell[0] += views
         cell[1] += parts
-
-
-async def accounts_of_courses(conn: AsyncConnection, course_ids: Collection[int]) -> set[int]:
-    """The accounts the given courses are placed in now (unknown courses and missing accounts left out)."""
-    found: set[int] = set()
-    for part in chunks(sorted(course_ids)):
-        query = select(courses.c.account_id).where(courses.c.id.in_(part)).distinct()
-        found.update(int(a) for (a,) in await conn.execute(query) if a is not None)
-    return found
 
 
 async def rebuild_account_rollup(conn: AsyncConnection, account_ids: Collection[int] | None) -> None:

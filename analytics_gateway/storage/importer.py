@@ -36,10 +36,10 @@ from analytics_gateway.storage._parse_worker import HEADER, decode
 from analytics_gateway.storage._rollups import (
     FlatDeltas,
     RollupDeltas,
-    accounts_of_courses,
     count_page_views,
     rebuild_account_rollup,
 )
+from analytics_gateway.storage._scopes import ScopeTracker, write_scope
 from analytics_gateway.storage.tables import DAP_TABLES, ColumnKind, DapTableSpec, import_log
 
 __all__ = [
@@ -234,7 +234,7 @@ async def import_table(
             await writer.finish()
             if summary.upserted or summary.deleted:
                 # Same transaction as the rows: the data version moves exactly when they become visible.
-                await conn.execute(
+                logged = await conn.execute(
                     import_log.insert().values(
                         table_name=name,
                         finished_at=datetime.now(UTC).replace(tzinfo=None),
@@ -242,6 +242,9 @@ async def import_table(
                         deleted=summary.deleted,
                     )
                 )
+                key = logged.inserted_primary_key
+                assert key is not None
+                await write_scope(conn, int(key[0]), writer.scope)
             if progress is not None:
                 progress(name, summary.records, total_bytes, total_bytes)
     except ImportFormatError as exc:
@@ -486,6 +489,7 @@ class _TableWriter:
             "WHERE dap_tombstones.meta_ts < excluded.meta_ts"
         )
         self.has_tombstones = False
+        self.scope = ScopeTracker(conn, table)
 
     def _p(self, i: int) -> str:
         return "?" if self.sqlite else f"${i}"
@@ -529,10 +533,12 @@ class _TableWriter:
         if batch.upserts:
             rows = await self._drop_tombstoned(batch.upserts)
             self.summary.duplicates += len(batch.upserts) - len(rows)
+            await self.scope.before_write([r[0] for r in rows])
             written = await self.write_upserts(rows, batch)
             self.summary.upserted += written
             self.summary.duplicates += len(rows) - written
         if batch.deletes:
+            await self.scope.before_write([key for key, _ in batch.deletes])
             await self.write_deletes(batch.deletes)
             await self.conn.exec_driver_sql(
                 self.tombstone_sql, [(self.spec.name, str(key), ts) for key, ts in batch.deletes]
@@ -552,6 +558,7 @@ class _TableWriter:
 
     async def finish(self) -> None:
         """Called once after the last batch, inside the transaction."""
+        await self.scope.finish()
 
 
 class _WebLogsWriter(_TableWriter):
@@ -624,37 +631,22 @@ class _WebLogsWriter(_TableWriter):
 
     async def finish(self) -> None:
         await self._flush()
+        self.scope.add_courses(self.courses)
+        await self.scope.finish()
         if self.courses:
-            await rebuild_account_rollup(self.conn, await accounts_of_courses(self.conn, self.courses))
+            await rebuild_account_rollup(self.conn, self.scope.accounts)
 
 
 class _CoursesWriter(_TableWriter):
     """courses: a course moved to another account, term or state takes its page views along."""
 
-    def __init__(
-        self, conn: AsyncConnection, spec: DapTableSpec, dv: DialectValues, summary: TableSummary
-    ) -> None:
-        super().__init__(conn, spec, dv, summary)
-        self.touched: set[int] = set()
-        self.accounts: set[int] = set()  # where the touched courses were before this import
-
-    async def _note(self, course_ids: list[int]) -> None:
-        fresh = [cid for cid in course_ids if cid not in self.touched]
-        self.accounts |= await accounts_of_courses(self.conn, fresh)
-        self.touched.update(fresh)
-
-    async def write_upserts(self, rows: list[tuple[Any, ...]], batch: _Batch) -> int:
-        await self._note([int(r[0]) for r in rows])
-        return await super().write_upserts(rows, batch)
-
-    async def write_deletes(self, deletes: list[tuple[Any, Any]]) -> None:
-        await self._note([int(key) for key, _ in deletes])
-        await super().write_deletes(deletes)
-
     async def finish(self) -> None:
-        if self.touched:
-            moved = self.accounts | await accounts_of_courses(self.conn, self.touched)
-            await rebuild_account_rollup(self.conn, moved)
+        await super().finish()
+        # The scope holds the accounts the touched courses were placed in before and after the import.
+        if self.scope.everything:  # too many courses to list: rebuild it all
+            await rebuild_account_rollup(self.conn, None)
+        elif self.scope.courses:
+            await rebuild_account_rollup(self.conn, self.scope.accounts)
 
 
 _WRITERS: dict[str, type[_TableWriter]] = {"web_logs": _WebLogsWriter, "courses": _CoursesWriter}

@@ -42,6 +42,7 @@ __all__ = [
     "access_tokens",
     "dap_tombstones",
     "import_log",
+    "import_scope",
     "metadata",
     "page_view_account_daily",
     "page_view_course_daily",
@@ -626,6 +627,17 @@ import_log = Table(
     Column("finished_at", DateTime, nullable=False),
     Column("upserted", BigInteger, nullable=False),
     Column("deleted", BigInteger, nullable=False),
+)
+
+# What each import_log entry touched: `course` and `account` rows by id, or one `all` row (scope_id 0) when
+# the change is not pinned to courses. Cached analytics results are checked against it (storage/_scopes.py).
+import_scope = Table(
+    "import_scope",
+    metadata,
+    Column("import_id", Integer, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("scope_id", IdType, nullable=False),
+    PrimaryKeyConstraint("import_id", "kind", "scope_id"),
 )
 
 # --- Service state ----------------------------------------------------------------------------------------

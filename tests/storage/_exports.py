@@ -205,7 +205,7 @@ async def table_rows(engine: AsyncEngine, table: Table) -> list[dict[str, Any]]:
 
 
 # Bookkeeping, not data: every committed table import appends a row (the data version moves).
-_NOT_DATA = frozenset({"import_log"})
+_NOT_DATA = frozenset({"import_log", "import_scope"})
 
 
 async def snapshot(engine: AsyncEngine) -> dict[str, list[tuple[Any, ...]]]:
