@@ -19,12 +19,24 @@ from aiohttp.typedefs import Handler
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from analytics_gateway.appkeys import ENGINE_KEY, SETTINGS_KEY
+from analytics_gateway.appkeys import CACHE_KEY, ENGINE_KEY, SETTINGS_KEY
 from analytics_gateway.config import Settings
 from analytics_gateway.dashboard import add_dashboard_routes
+from analytics_gateway.limits import (
+    BODY_LIMITS_KEY,
+    RATE_LIMITER_KEY,
+    BodyLimits,
+    RateLimiter,
+    body_middleware,
+    server_options,
+    throttle_middleware,
+    track_database_time,
+    untrack_database_time,
+)
+from analytics_gateway.resolvers.cache import ResultCache
 from analytics_gateway.rest_compat.routes import add_rest_routes
 from analytics_gateway.schema.view import add_graphql_routes
-from analytics_gateway.storage.engine import create_engine, migrate
+from analytics_gateway.storage.engine import create_engine, is_unavailable, migrate
 
 __all__ = [
     "ENGINE_KEY",
@@ -43,6 +55,8 @@ logger = logging.getLogger(__name__)
 HEALTH_TIMEOUT_S = 5.0
 NOT_FOUND_MESSAGE = "The specified resource does not exist."  # Canvas's body for unknown resources
 INTERNAL_ERROR_MESSAGE = "An error occurred."
+DATABASE_UNAVAILABLE_MESSAGE = "The database is unavailable; please retry later."
+DATABASE_RETRY_AFTER_S = 5
 
 
 def _json(data: Any, *, status: int = 200) -> web.Response:
@@ -168,9 +182,20 @@ async def _error_middleware(request: web.Request, handler: Handler) -> web.Strea
             if name.lower() not in ("content-type", "content-length"):
                 response.headers.add(name, value)
         return response
-    except Exception:
+    except Exception as exc:
+        if is_unavailable(exc):  # the database is down or restarting: say so, and to retry
+            logger.warning("database unavailable in %s %s: %s", request.method, request.path, _brief(exc))
+            response = _errors(DATABASE_UNAVAILABLE_MESSAGE, status=503)
+            response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_S)
+            return response
         logger.exception("unhandled error in %s %s", request.method, request.path)
         return _errors(INTERNAL_ERROR_MESSAGE, status=500)
+
+
+def _brief(exc: BaseException) -> str:
+    # One line for the log: the exception's first line, never its statement and parameters.
+    first = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {first[0] if first else ''}"[:300]
 
 
 # --- Core routes -------------------------------------------------------------------------------------------
@@ -188,10 +213,31 @@ async def _healthz(request: web.Request) -> web.Response:
 
 
 async def _metrics(request: web.Request) -> web.Response:
-    return web.Response(
-        text=request.app[METRICS_KEY].render(),
-        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
-    )
+    text = request.app[METRICS_KEY].render()
+    cache = request.app[CACHE_KEY]
+    if cache is not None:
+        text += _cache_metrics(cache)
+    return web.Response(text=text, headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
+
+
+def _cache_metrics(cache: ResultCache) -> str:
+    counters = {
+        "hits": "Analytics results served from the cache.",
+        "misses": "Analytics results computed (not cached, or stale).",
+        "stale": "Cached results found stale (an import touched them, or a due date passed).",
+        "checks": "Freshness queries sent to the database.",
+    }
+    lines: list[str] = []
+    for name, help_text in counters.items():
+        metric = f"analytics_gateway_cache_{name}_total"
+        lines += [f"# HELP {metric} {help_text}", f"# TYPE {metric} counter"]
+        lines.append(f"{metric} {getattr(cache.stats, name)}")
+    lines += [
+        "# HELP analytics_gateway_cache_entries Analytics results held by the cache.",
+        "# TYPE analytics_gateway_cache_entries gauge",
+        f"analytics_gateway_cache_entries {len(cache)}",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 async def _index(request: web.Request) -> web.Response:
@@ -231,10 +277,23 @@ def create_app(
     ``engine`` lets a caller (a test with loaded data) share its own engine; the app then leaves
     disposing it to that caller.
     """
-    # The metrics middleware is outermost so it sees the final status of every answer, errors included.
-    app = web.Application(middlewares=[_metrics_middleware, _error_middleware])
+    # The metrics middleware is outermost so it sees the final status of every answer, errors included;
+    # throttling wraps the error middleware so every answer, errors included, carries its headers; bodies
+    # are read (bounded in size and time) before anything else looks at the request.
+    app = web.Application(
+        middlewares=[_metrics_middleware, throttle_middleware, _error_middleware, body_middleware],
+        client_max_size=settings.max_body_bytes,
+        handler_args=server_options(settings.idle_timeout, settings.body_timeout),
+    )
+    app[BODY_LIMITS_KEY] = BodyLimits(settings.max_body_bytes, settings.body_timeout)
+    app[RATE_LIMITER_KEY] = (
+        RateLimiter(settings.rate_limit_high_water, settings.rate_limit_outflow)
+        if settings.rate_limited
+        else None
+    )
     app[SETTINGS_KEY] = settings
     app[METRICS_KEY] = Metrics()
+    app[CACHE_KEY] = ResultCache(settings.cache_entries) if settings.cache_entries else None
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         own = engine is None
@@ -244,8 +303,11 @@ def create_app(
             app[ENGINE_KEY] = eng
             # Statements per request is the batching figure the benchmarks report (bench/serve_bench.py).
             event.listen(eng.sync_engine, "before_cursor_execute", app[METRICS_KEY].count_statement)
+            if app[RATE_LIMITER_KEY] is not None:
+                track_database_time(eng)  # a request's cost includes its statements' time
             yield
         finally:
+            untrack_database_time(eng)
             if event.contains(eng.sync_engine, "before_cursor_execute", app[METRICS_KEY].count_statement):
                 event.remove(eng.sync_engine, "before_cursor_execute", app[METRICS_KEY].count_statement)
             if own:

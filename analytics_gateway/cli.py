@@ -39,8 +39,27 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from analytics_gateway.access_log import ACCESS_LOG_CLASS
 from analytics_gateway.app import create_app
-from analytics_gateway.config import REST_DIALECTS, RestDialect, Settings
+from analytics_gateway.config import (
+    BODY_TIMEOUT_ENV,
+    CACHE_ENTRIES_ENV,
+    DEFAULT_CACHE_ENTRIES,
+    IDLE_TIMEOUT_ENV,
+    MAX_BODY_BYTES_ENV,
+    RATE_LIMIT_HIGH_WATER_ENV,
+    RATE_LIMIT_OUTFLOW_ENV,
+    REST_DIALECTS,
+    RestDialect,
+    Settings,
+)
+from analytics_gateway.limits import (
+    DEFAULT_BODY_TIMEOUT_S,
+    DEFAULT_HIGH_WATER,
+    DEFAULT_IDLE_TIMEOUT_S,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_OUTFLOW,
+)
 from analytics_gateway.storage.engine import (
     DatabaseUrlError,
     create_engine,
@@ -222,11 +241,82 @@ async def _has_accounts(engine: AsyncEngine) -> bool:
     show_default=True,
     help="Server processes sharing the port (all state is in the database).",
 )
+@click.option(
+    "--cache-entries",
+    type=click.IntRange(0),
+    default=None,
+    help=f"Analytics results cached per process; 0 turns the cache off "
+    f"[default: ${CACHE_ENTRIES_ENV} or {DEFAULT_CACHE_ENTRIES}].",
+)
+@click.option(
+    "--rate-limit-high-water",
+    type=click.FloatRange(0),
+    default=None,
+    metavar="UNITS",
+    help=f"Canvas-style throttling: a token's bucket is full at this level; 0 turns throttling off "
+    f"[default: ${RATE_LIMIT_HIGH_WATER_ENV} or {DEFAULT_HIGH_WATER:g}].",
+)
+@click.option(
+    "--rate-limit-outflow",
+    type=click.FloatRange(0),
+    default=None,
+    metavar="UNITS",
+    help=f"Units a bucket leaks per second (a request costs its CPU and database seconds); 0 turns "
+    f"throttling off [default: ${RATE_LIMIT_OUTFLOW_ENV} or {DEFAULT_OUTFLOW:g}].",
+)
+@click.option(
+    "--max-body-size",
+    type=click.IntRange(1),
+    default=None,
+    metavar="BYTES",
+    help=f"Largest request body; more is a 413 [default: ${MAX_BODY_BYTES_ENV} or {DEFAULT_MAX_BODY_BYTES}].",
+)
+@click.option(
+    "--idle-timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help=f"Time a connection gets to send a request's headers, and to stay idle between requests "
+    f"[default: ${IDLE_TIMEOUT_ENV} or {DEFAULT_IDLE_TIMEOUT_S:g}].",
+)
+@click.option(
+    "--body-timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help=f"Time a request gets to send its whole body; more is a 408 "
+    f"[default: ${BODY_TIMEOUT_ENV} or {DEFAULT_BODY_TIMEOUT_S:g}].",
+)
 def serve(
-    host: str, port: int, database: str | None, rest_dialect: RestDialect, demo: bool, workers: int
+    host: str,
+    port: int,
+    database: str | None,
+    rest_dialect: RestDialect,
+    demo: bool,
+    workers: int,
+    cache_entries: int | None,
+    rate_limit_high_water: float | None,
+    rate_limit_outflow: float | None,
+    max_body_size: int | None,
+    idle_timeout: float | None,
+    body_timeout: float | None,
 ) -> None:
     """Serve /graphql, /api/v1/..., /healthz and /metrics."""
-    settings = Settings.from_env(database_url=database, rest_dialect=rest_dialect, host=host, port=port)
+    try:
+        settings = Settings.from_env(
+            database_url=database,
+            rest_dialect=rest_dialect,
+            host=host,
+            port=port,
+            cache_entries=cache_entries,
+            rate_limit_high_water=rate_limit_high_water,
+            rate_limit_outflow=rate_limit_outflow,
+            max_body_bytes=max_body_size,
+            idle_timeout=idle_timeout,
+            body_timeout=body_timeout,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl ..." on every start is noise
 
@@ -256,7 +346,13 @@ def serve(
         click.echo(f"Token:     {plaintext}")
     try:
         if workers == 1:
-            web.run_app(create_app(settings), host=settings.host, port=settings.port, print=click.echo)
+            web.run_app(
+                create_app(settings),
+                host=settings.host,
+                port=settings.port,
+                print=click.echo,
+                access_log_class=ACCESS_LOG_CLASS,  # tokens in query strings are redacted
+            )
         else:
             # Each worker builds its own app after the fork (see analytics_gateway.workers).
             _serve_workers(settings, workers)

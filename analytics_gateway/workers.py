@@ -26,6 +26,8 @@ from types import FrameType
 
 from aiohttp import web
 
+from analytics_gateway.access_log import ACCESS_LOG_CLASS
+
 __all__ = ["MAX_RESTARTS", "RESTART_WINDOW_S", "WorkersFailedError", "bind_socket", "serve_workers"]
 
 logger = logging.getLogger(__name__)
@@ -64,7 +66,7 @@ def _run_worker(make_app: Callable[[], web.Application], sock: socket.socket) ->
         # The parent's handlers must not run here: the worker stops on SIGINT/SIGTERM through aiohttp.
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        web.run_app(make_app(), sock=sock, print=None, handle_signals=True)
+        web.run_app(make_app(), sock=sock, print=None, handle_signals=True, access_log_class=ACCESS_LOG_CLASS)
     except (KeyboardInterrupt, SystemExit):
         pass
     except BaseException:

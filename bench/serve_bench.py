@@ -33,11 +33,17 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from analytics_gateway.config import DEFAULT_CACHE_ENTRIES
 from analytics_gateway.storage.engine import create_engine, migrate
+from bench.floors import Floor, data_floor_sql, department_accounts, measure_sql, raw_web_logs_activity_sql
 from bench.import_bench import DATA
 
 HERE = Path(__file__).parent
 STATEMENTS_METRIC = "analytics_gateway_sql_statements_total"
+# Extra `serve` options: throttling off. One token's concurrent clients would otherwise pay Canvas's
+# up-front penalty each and, on the slow routes, outrun the bucket's leak: the benchmark measures the
+# server, not the limiter.
+SERVER_OPTIONS: list[str] = ["--rate-limit-high-water", "0"]
 
 
 @dataclass(frozen=True)
@@ -213,19 +219,27 @@ async def _send(session: aiohttp.ClientSession, base: str, request: Request) -> 
 
 
 async def measure(
-    base: str, token: str, request: Request, samples: int, clients: int, seconds: float
+    base: str,
+    token: str,
+    request: Request,
+    samples: int,
+    clients: int,
+    seconds: float,
+    *,
+    count_statements: bool = True,
 ) -> Result:
-    """Sequential latency and statements, then throughput with concurrent clients."""
+    """Sequential latency and statements (from the gateway's /metrics), then throughput with clients."""
     headers = {"Authorization": f"Bearer {token}"}
     async with aiohttp.ClientSession(headers=headers) as session:
         size = await _send(session, base, request)  # warm-up (and a correctness check)
-        before = await _statements(session, base)
+        before = await _statements(session, base) if count_statements else 0
         times = []
         for _ in range(samples):
             started = time.perf_counter()
             await _send(session, base, request)
             times.append((time.perf_counter() - started) * 1000)
-        statements = (await _statements(session, base) - before) / samples  # /metrics itself runs none
+        # /metrics itself runs no statement.
+        statements = (await _statements(session, base) - before) / samples if count_statements else 0.0
         done = 0
         deadline = time.perf_counter() + seconds
 
@@ -270,13 +284,11 @@ def _free_port() -> int:
         return port
 
 
-async def _wait_healthy(base: str, server: asyncio.subprocess.Process) -> None:
+async def _wait_healthy(base: str, server: asyncio.subprocess.Process, log: Path) -> None:
     async with aiohttp.ClientSession() as session:
         for _ in range(600):
             if server.returncode is not None:
-                raise RuntimeError(
-                    f"the server exited during start-up (see {DATA / 'serve-bench-server.log'})"
-                )
+                raise RuntimeError(f"the server exited during start-up (see {log})")
             try:
                 async with session.get(f"{base}/healthz") as response:
                     if response.status == 200:
@@ -287,27 +299,29 @@ async def _wait_healthy(base: str, server: asyncio.subprocess.Process) -> None:
     raise RuntimeError("the server did not become healthy within 60 s")
 
 
-async def run(url: str, args: argparse.Namespace) -> tuple[Target, list[Result]]:
-    """Start the server, measure every request, stop the server."""
-    target = await pick_targets(url)
-    token = _token(url)
-    port = args.port or _free_port()
-    base = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable,
-        "-m",
-        "analytics_gateway.cli",
-        "serve",
-        "--database",
-        url,
-        "--port",
-        str(port),
-    ]
-    log = DATA / "serve-bench-server.log"
+async def _start(command: list[str], base: str, log: Path) -> asyncio.subprocess.Process:
     with log.open("wb") as out:
         server = await asyncio.create_subprocess_exec(*command, stdout=out, stderr=out)
     try:
-        await _wait_healthy(base, server)
+        await _wait_healthy(base, server, log)
+    except BaseException:
+        server.terminate()
+        await server.wait()
+        raise
+    return server
+
+
+async def run(
+    url: str, args: argparse.Namespace, target: Target, token: str, *, cache_entries: int
+) -> list[Result]:
+    """Start the server (with this cache size), measure every request, stop the server."""
+    port = args.port or _free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "analytics_gateway.cli", "serve", "--database", url]
+    command += ["--port", str(port), "--workers", str(args.workers), "--cache-entries", str(cache_entries)]
+    command += SERVER_OPTIONS
+    server = await _start(command, base, DATA / "serve-bench-server.log")
+    try:
         results = []
         for request in requests_for(target):
             if args.only and args.only not in request.name:
@@ -318,11 +332,130 @@ async def run(url: str, args: argparse.Namespace) -> tuple[Target, list[Result]]
     finally:
         server.terminate()
         await server.wait()
-    return target, results
+    return results
+
+
+async def http_floors(args: argparse.Namespace, sizes: list[int]) -> dict[int, Result]:
+    """The bare aiohttp server (bench/http_floor.py) answering bodies of each size."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "bench.http_floor", "--port", str(port)]
+    server = await _start(command, base, DATA / "serve-bench-floor.log")
+    try:
+        found = {}
+        for size in sorted(set(sizes)):
+            request = Request(f"{size:,} bytes", f"/bytes/{size}")
+            found[size] = await measure(
+                base, "", request, args.samples, args.clients, args.seconds, count_statements=False
+            )
+    finally:
+        server.terminate()
+        await server.wait()
+    return found
+
+
+async def data_floors(url: str, target: Target, samples: int) -> tuple[dict[str, Floor], Floor]:
+    """The data floors of three requests, and department activity from raw web_logs (see bench/floors)."""
+    engine = create_engine(url)
+    try:
+        accounts = await department_accounts(engine, target.root)
+        floors = {}
+        for name, statements in data_floor_sql(
+            course_id=target.course, accounts=accounts, term_id=target.term
+        ).items():
+            floors[name] = await measure_sql(engine, name, statements, samples)
+        raw_sql = raw_web_logs_activity_sql(
+            accounts=accounts, term_id=target.term, sqlite=engine.dialect.name == "sqlite"
+        )
+        raw = await measure_sql(engine, "raw web_logs", [raw_sql], 1)
+    finally:
+        await engine.dispose()
+    return floors, raw
+
+
+def _ratio(value: float, floor: float) -> str:
+    return f"{value / floor:,.1f}×" if floor > 0 else "—"
+
+
+def print_report(
+    url: str,
+    args: argparse.Namespace,
+    target: Target,
+    passes: dict[str, list[Result]],
+    http: dict[int, Result],
+    floors: dict[str, Floor],
+    raw: Floor | None,
+) -> None:
+    """The tables, in Markdown."""
+    backend = make_url(url).get_backend_name()
+    workers = "one server process" if args.workers == 1 else f"{args.workers} server processes"
+    print(
+        f"\nServing benchmark — {backend}, {os.cpu_count()} cores, {workers}; course "
+        f"{target.course} ({target.students} students), student {target.student}, "
+        f"root account {target.root}, sub-account {target.sub_account}, term {target.term}; "
+        f"{args.samples} sequential samples, {args.clients} clients for {args.seconds:g} s\n"
+    )
+    uncached = passes.get("uncached", [])
+    if uncached:
+        print("Uncached (`--cache-entries 0`):\n")
+        print("| request | p50 (ms) | p95 (ms) | requests/s | SQL statements | bytes | HTTP floor p50 (ms) |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for r in uncached:
+            bare = http.get(r.size)
+            floor_text = f"{bare.p50_ms:,.1f}" if bare else "—"
+            print(f"{r.render()} {floor_text} |")
+    cached = passes.get("cached", [])
+    if cached:
+        print("\nCached (a warm cache, nothing imported meanwhile):\n")
+        print("| request | p50 (ms) | p95 (ms) | requests/s | SQL statements | bytes |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for r in cached:
+            print(r.render())
+    if floors and uncached:
+        print("\nData floors (hand-written SQL through the bare driver; bench/floors.py):\n")
+        print("| request | gateway p50, uncached (ms) | data floor (ms) | rows read | ratio |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        for r in uncached:
+            for prefix, data in floors.items():
+                if r.name.startswith(prefix):
+                    print(
+                        f"| {r.name} | {r.p50_ms:,.1f} | {data.p50_ms:,.1f} | {data.rows:,} | "
+                        f"{_ratio(r.p50_ms, data.p50_ms)} |"
+                    )
+    if raw is not None:
+        activity = next((r for r in uncached if r.name == "D activity (root, term)"), None)
+        print("\nDepartment activity without rollups (SQL straight over web_logs ⋈ courses):\n")
+        print("| | p50 (ms) |")
+        print("| --- | ---: |")
+        print(f"| raw web_logs ({raw.rows:,} rows out) | {raw.p50_ms:,.1f} |")
+        if activity is not None:
+            print(f"| gateway, uncached | {activity.p50_ms:,.1f} |")
+            print(f"| speed-up | {_ratio(raw.p50_ms, activity.p50_ms)} |")
+
+
+async def run_all(url: str, args: argparse.Namespace) -> None:
+    """Every pass the arguments ask for, then the floors, then the report."""
+    target = await pick_targets(url)
+    token = _token(url)
+    passes: dict[str, list[Result]] = {}
+    if args.cache in ("off", "both"):
+        print("uncached pass...", file=sys.stderr)
+        passes["uncached"] = await run(url, args, target, token, cache_entries=0)
+    if args.cache in ("on", "both"):
+        print("cached pass...", file=sys.stderr)
+        passes["cached"] = await run(url, args, target, token, cache_entries=DEFAULT_CACHE_ENTRIES)
+    http: dict[int, Result] = {}
+    floors: dict[str, Floor] = {}
+    raw: Floor | None = None
+    if args.floors:
+        print("floors...", file=sys.stderr)
+        http = await http_floors(args, [r.size for r in passes.get("uncached", [])])
+        floors, raw = await data_floors(url, target, args.samples)
+    print_report(url, args, target, passes, http, floors, raw)
 
 
 def main() -> None:
-    """Build or reuse the database, run the benchmark, print the table."""
+    """Build or reuse the database, run the benchmark, print the tables."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -333,23 +466,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="length of the concurrent run per route")
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--only", help="only requests whose name contains this text")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
+    parser.add_argument(
+        "--cache", choices=["off", "on", "both"], default="both", help="uncached pass, cached pass, or both"
+    )
+    parser.add_argument(
+        "--no-floors", dest="floors", action="store_false", help="skip the HTTP and data floors"
+    )
     args = parser.parse_args()
     DATA.mkdir(exist_ok=True)
     url = args.database or f"sqlite:///{DATA / f'{args.scale}.db'}"
     ensure_demo(url, args.scale)
-    target, results = asyncio.run(run(url, args))
-    backend = make_url(url).get_backend_name()
-    print(
-        f"\nServing benchmark — {backend}, {os.cpu_count()} cores, one server process, uncached; course "
-        f"{target.course} ({target.students} students), student {target.student}, "
-        f"root account {target.root}, "
-        f"sub-account {target.sub_account}, term {target.term}; {args.samples} sequential samples, "
-        f"{args.clients} clients for {args.seconds:g} s\n"
-    )
-    print("| request | p50 (ms) | p95 (ms) | requests/s | SQL statements | bytes |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for result in results:
-        print(result.render())
+    asyncio.run(run_all(url, args))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ not applied (CONTRACT §3.2). S1-S3 then resolve the user (404), require a visib
 
 from __future__ import annotations
 
+from analytics_gateway.resolvers.cache import Scope, cached
 from analytics_gateway.resolvers.context import AnalyticsContext
 from analytics_gateway.resolvers.coursework import visible_students
 from analytics_gateway.resolvers.errors import Forbidden, NotFound
@@ -26,8 +27,14 @@ __all__ = ["authorize_loaded_student", "open_course", "open_student"]
 
 async def open_course(ctx: AnalyticsContext, course_ref: str) -> CourseAccess:
     """The course of a path segment and the caller's rights on it, after ``view_analytics``."""
-    course = await resolve_course(ctx, course_ref)
-    access = await course_access(ctx, course)
+
+    async def compute() -> tuple[CourseAccess, None]:
+        return await course_access(ctx, await resolve_course(ctx, course_ref)), None
+
+    # The caller's rights come from the course's rows (enrollments: course-scoped imports) and from
+    # accounts, roles, role overrides and admins, whose imports touch everything (resolvers/cache.py).
+    key = ("course_access", ctx.viewer.user_id, course_ref)
+    access = await cached(ctx, key, lambda a: Scope.of(courses=[a.course.id]), compute)
     require_course_analytics(access)
     return access
 

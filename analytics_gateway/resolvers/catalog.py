@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from analytics_gateway.resolvers.errors import NotFound
 from analytics_gateway.resolvers.loaders import Loaders
+from analytics_gateway.storage.queries.coursework import AssignmentRow
 from analytics_gateway.storage.queries.entities import (
     EnrollmentRow,
     OwnedKind,
@@ -25,6 +26,7 @@ __all__ = [
     "owning_course",
     "subtree_account_ids",
     "term_course_ids",
+    "visible_assignments",
     "visible_enrollments",
 ]
 
@@ -95,3 +97,15 @@ async def owning_course(loaders: Loaders, kind: OwnedKind, object_id: int) -> in
     if found is None:
         raise NotFound(f"{kind} {object_id}")
     return found
+
+
+async def visible_assignments(loaders: Loaders, course_id: int) -> list[AssignmentRow]:
+    """The course's published assignments the caller may see: all with ``read_as_admin``, else those
+    assigned to them (behaviour §3.4: an ``only_visible_to_overrides`` one only to its override's
+    students)."""
+    access = await loaders.course_access.load(course_id)
+    work = await loaders.coursework.load(course_id)
+    rows = work.assignments
+    if not access.can("read_as_admin") and access.user_id is not None:
+        rows = [a for a in rows if work.due(a.id, access.user_id).assigned]
+    return rows

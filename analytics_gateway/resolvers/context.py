@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+if TYPE_CHECKING:
+    from analytics_gateway.resolvers.cache import ResultCache
 
 __all__ = ["AnalyticsContext", "Viewer", "utcnow"]
 
@@ -33,3 +37,7 @@ class AnalyticsContext:
     engine: AsyncEngine
     viewer: Viewer
     now: datetime = field(default_factory=utcnow)
+    # The data version the request reads at (resolvers/consistency.py) and the process's result cache;
+    # results are cached only when both are known (resolvers/cache.py).
+    data_version: int | None = None
+    cache: ResultCache | None = None

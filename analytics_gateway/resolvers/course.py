@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
+from analytics_gateway.resolvers.cache import Scope, cached, visibility_key
 from analytics_gateway.resolvers.context import AnalyticsContext
 from analytics_gateway.resolvers.coursework import Coursework, load_coursework, visible_students
 from analytics_gateway.resolvers.policy import CourseAccess, require_grade_access, require_read_as_admin
@@ -60,9 +61,14 @@ class DayActivity:
 async def course_activity(ctx: AnalyticsContext, access: CourseAccess) -> list[DayActivity]:
     """C1: the course's page views and participations per UTC day, all users, dates ascending."""
     require_read_as_admin(access)
-    async with ctx.engine.connect() as conn:
-        rows = await get_course_daily_activity(conn=conn, course_id=access.course.id)
-    return [DayActivity(day, views, parts) for day, views, parts in rows]
+    course_id = access.course.id
+
+    async def compute() -> tuple[list[DayActivity], None]:
+        async with ctx.engine.connect() as conn:
+            rows = await get_course_daily_activity(conn=conn, course_id=course_id)
+        return [DayActivity(day, views, parts) for day, views, parts in rows], None
+
+    return await cached(ctx, ("C1", course_id), Scope.of(courses=[course_id]), compute)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +91,17 @@ async def course_assignments(
 ) -> list[AssignmentStatistics]:
     """C2: every published assignment (behaviour §3.4 order), even with no student (CONTRACT §3.2-§3.4)."""
     require_read_as_admin(access)
-    work = coursework if coursework is not None else await load_coursework(ctx, access.course.id)
+    course_id = access.course.id
+
+    async def compute() -> tuple[list[AssignmentStatistics], datetime | None]:
+        work = coursework if coursework is not None else await load_coursework(ctx, course_id)
+        return _assignment_statistics(access, work), work.changes_at()
+
+    key = ("C2", course_id, visibility_key(access))
+    return await cached(ctx, key, Scope.of(courses=[course_id]), compute)
+
+
+def _assignment_statistics(access: CourseAccess, work: Coursework) -> list[AssignmentStatistics]:
     population = visible_students(access, work.students)
     result: list[AssignmentStatistics] = []
     for assignment in work.assignments:
@@ -193,7 +209,21 @@ async def course_student_summaries(
     """C3: every visible student, sorted; levels and maxima over all of them (CONTRACT §7.13)."""
     require_read_as_admin(access)  # C3 runs C1's checks, then needs grade rights (behaviour §5)
     require_grade_access(access)
-    work = coursework if coursework is not None else await load_coursework(ctx, access.course.id)
+    course_id = access.course.id
+
+    async def compute() -> tuple[list[StudentSummary], datetime | None]:
+        work = coursework if coursework is not None else await load_coursework(ctx, course_id)
+        return await _student_summaries(ctx, access, work), work.changes_at()
+
+    key = ("C3", course_id, visibility_key(access))
+    rows = await cached(ctx, key, Scope.of(courses=[course_id]), compute)
+    return sort_summaries(rows, sort, descending)
+
+
+async def _student_summaries(
+    ctx: AnalyticsContext, access: CourseAccess, work: Coursework
+) -> list[StudentSummary]:
+    """C3's rows, in no particular order."""
     population = visible_students(access, work.students)
     async with ctx.engine.connect() as conn:
         totals = await get_student_page_view_totals(conn=conn, course_id=access.course.id)
@@ -225,4 +255,4 @@ async def course_student_summaries(
                 current_score=scores.get((access.course.id, user)),
             )
         )
-    return sort_summaries(rows, sort, descending)
+    return rows

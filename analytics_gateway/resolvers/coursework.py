@@ -15,7 +15,13 @@ from datetime import datetime
 from analytics_gateway.resolvers.context import AnalyticsContext
 from analytics_gateway.resolvers.due_dates import AssignmentDates, DueDate, Override, effective_due_date
 from analytics_gateway.resolvers.policy import CourseAccess
-from analytics_gateway.resolvers.tardiness import Status, is_non_digital, parse_submission_types, status
+from analytics_gateway.resolvers.tardiness import (
+    QUIZ_GRACE,
+    Status,
+    is_non_digital,
+    parse_submission_types,
+    status,
+)
 from analytics_gateway.storage.queries.coursework import (
     AssignmentRow,
     SubmissionRow,
@@ -87,6 +93,22 @@ class Coursework:
                 for s in self.current_submissions(assignment_id)
             )
         return found
+
+    def changes_at(self) -> datetime | None:
+        """The next instant after :attr:`now` at which a status can change by the clock alone, or None.
+
+        A status compares the current time with a due date, and an unsubmitted quiz with its due date plus
+        :data:`QUIZ_GRACE` (§3.5); every due date of every assignment and override is a candidate.
+        """
+        later = [
+            instant
+            for dates in self.dates.values()
+            for due in (dates.due_at, *(o.due_at for o in dates.overrides))
+            if due is not None
+            for instant in (due, due + QUIZ_GRACE)
+            if instant > self.now
+        ]
+        return min(later, default=None)
 
     def current_submissions(self, assignment_id: int) -> Iterable[SubmissionRow]:
         """The assignment's non-deleted submissions by current students."""

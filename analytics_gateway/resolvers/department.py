@@ -9,11 +9,12 @@ number of statements, and return dialect-free dataclasses (CONTRACT §3.8-§3.10
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from analytics_gateway.resolvers.cache import Scope, cached
 from analytics_gateway.resolvers.context import AnalyticsContext
 from analytics_gateway.resolvers.lookup import default_term, resolve_account, resolve_term
 from analytics_gateway.resolvers.policy import account_access, require_account_analytics
@@ -140,6 +141,19 @@ async def open_department(
     ``term_ref`` is the ``:term_id`` segment for the ``term`` filter (``default``, ``current``, numeric,
     ``sis_term_id:``) and ignored otherwise; current/completed use the default term (CONTRACT §7.2).
     """
+
+    async def compute() -> tuple[DepartmentScope, None]:
+        return await _open_department(ctx, account_ref, filter, term_ref), None
+
+    # The scope comes from accounts, terms, roles and admins (imports touching everything) and from the
+    # courses placed in the department's accounts (imports touching those accounts).
+    key = ("department", ctx.viewer.user_id, account_ref, filter, term_ref)
+    return await cached(ctx, key, _scope, compute)
+
+
+async def _open_department(
+    ctx: AnalyticsContext, account_ref: str, filter: DepartmentFilter, term_ref: str | None
+) -> DepartmentScope:
     account = await resolve_account(ctx, account_ref)
     require_account_analytics(await account_access(ctx, account))
     term: TermRow | None
@@ -200,11 +214,31 @@ async def department_activity(ctx: AnalyticsContext, scope: DepartmentScope) -> 
     """D1: page views and participations per UTC day, page views per category."""
     if not scope.courses or scope.term is None:
         return DepartmentActivity([], [])
-    # The account rollup holds exactly the course set's sums (same accounts, term and states).
-    async with ctx.engine.connect() as conn:
-        rows = await get_department_category_daily(
-            conn=conn, account_ids=scope.account_ids, term_id=scope.term.id, states=_STATES[scope.filter]
-        )
+    term_id = scope.term.id
+
+    async def compute() -> tuple[DepartmentActivity, None]:
+        # The account rollup holds exactly the course set's sums (same accounts, term and states).
+        async with ctx.engine.connect() as conn:
+            rows = await get_department_category_daily(
+                conn=conn, account_ids=scope.account_ids, term_id=term_id, states=_STATES[scope.filter]
+            )
+        return _activity(rows), None
+
+    return await cached(ctx, _key("D1", scope), _scope(scope), compute)
+
+
+def _key(analytic: str, scope: DepartmentScope) -> Hashable:
+    # Admins see every course of the set: no visibility part (behaviour §3.2).
+    return (analytic, scope.account.id, scope.filter, None if scope.term is None else scope.term.id)
+
+
+def _scope(scope: DepartmentScope) -> Scope:
+    # Everything a department result reads belongs to a course placed in one of these accounts; a course
+    # moving in or out is an import touching both accounts.
+    return Scope.of(accounts=scope.account_ids)
+
+
+def _activity(rows: list[tuple[date, str, int, int]]) -> DepartmentActivity:
     days: dict[date, list[int]] = {}
     categories: dict[str, int] = {}
     for day, category, views, participations in rows:
@@ -232,9 +266,13 @@ async def department_grades(ctx: AnalyticsContext, scope: DepartmentScope) -> De
     """D2: the grade histogram of the course set, from current scores."""
     if not scope.courses:
         return DepartmentGrades(None)
-    async with ctx.engine.connect() as conn:
-        found = await get_course_scores(conn=conn, course_ids=scope.course_ids)
-    return DepartmentGrades(grade_histogram(found.values()))
+
+    async def compute() -> tuple[DepartmentGrades, None]:
+        async with ctx.engine.connect() as conn:
+            found = await get_course_scores(conn=conn, course_ids=scope.course_ids)
+        return DepartmentGrades(grade_histogram(found.values())), None
+
+    return await cached(ctx, _key("D2", scope), _scope(scope), compute)
 
 
 # --- D3, D4 --------------------------------------------------------------------------------------------
@@ -280,6 +318,14 @@ def _content_total(counts: Sequence[ContentCounts]) -> ContentCounts:
 
 async def department_statistics(ctx: AnalyticsContext, scope: DepartmentScope) -> DepartmentStatistics:
     """D3: courses, direct sub-accounts, distinct teachers and students, and course content."""
+
+    async def compute() -> tuple[DepartmentStatistics, None]:
+        return await _statistics(ctx, scope), None
+
+    return await cached(ctx, _key("D3", scope), _scope(scope), compute)
+
+
+async def _statistics(ctx: AnalyticsContext, scope: DepartmentScope) -> DepartmentStatistics:
     users: dict[str, set[int]] = {TEACHER_TYPE: set(), STUDENT_TYPE: set()}
     content: dict[int, ContentCounts] = {}
     if scope.courses:
@@ -303,6 +349,16 @@ async def department_statistics_by_subaccount(
     ctx: AnalyticsContext, scope: DepartmentScope
 ) -> list[SubaccountStatistics]:
     """D4: the department's row (its own courses), then each direct child's (its subtree), by id."""
+
+    async def compute() -> tuple[list[SubaccountStatistics], None]:
+        return await _statistics_by_subaccount(ctx, scope), None
+
+    return await cached(ctx, _key("D4", scope), _scope(scope), compute)
+
+
+async def _statistics_by_subaccount(
+    ctx: AnalyticsContext, scope: DepartmentScope
+) -> list[SubaccountStatistics]:
     by_account: dict[tuple[int, str], set[int]] = {}
     content: dict[int, ContentCounts] = {}
     if scope.courses:

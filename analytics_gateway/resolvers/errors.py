@@ -5,7 +5,9 @@ REST maps them to Canvas's statuses and bodies (behaviour §2.2); GraphQL to fie
 
 from __future__ import annotations
 
-__all__ = ["AnalyticsError", "Forbidden", "NotFound", "Unauthenticated"]
+from analytics_gateway.storage.engine import is_unavailable
+
+__all__ = ["AnalyticsError", "Forbidden", "NotFound", "Unauthenticated", "database_unavailable"]
 
 
 class AnalyticsError(Exception):
@@ -22,3 +24,8 @@ class Unauthenticated(AnalyticsError):
 
 class Forbidden(AnalyticsError):
     """A known user lacking the right (403, behaviour §2.2)."""
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """True when ``exc`` means the database cannot be reached right now (down or restarting)."""
+    return exc is not None and is_unavailable(exc)

@@ -23,7 +23,7 @@ import orjson
 from analytics_gateway.resolvers.context import AnalyticsContext, utcnow
 from analytics_gateway.resolvers.course import AssignmentStatistics, course_assignments
 from analytics_gateway.resolvers.errors import NotFound
-from analytics_gateway.resolvers.lookup import resolve_course
+from analytics_gateway.resolvers.lookup import parse_numeric_id, resolve_course
 from analytics_gateway.resolvers.policy import (
     CourseAccess,
     course_access,
@@ -194,10 +194,12 @@ async def course_assignments_async(ctx: AnalyticsContext, access: CourseAccess) 
 
 async def read_progress(ctx: AnalyticsContext, progress_ref: str) -> ProgressRow:
     """``GET /api/v1/progress/:id``: readable by whoever may read its course's C2 (404, 401, 403)."""
-    if not progress_ref.isdigit() or len(progress_ref) > 18:
+    # Not str.isdigit(): it accepts "²", which int() refuses, and "١٢" (CONTRACT §5: numeric ids are ASCII).
+    progress_id = parse_numeric_id(progress_ref)
+    if progress_id is None:
         raise NotFound(f"progress {progress_ref!r}")
     async with ctx.engine.connect() as conn:
-        found = await get_progress(conn=conn, progress_id=int(progress_ref))
+        found = await get_progress(conn=conn, progress_id=progress_id)
     if found is None or found.context_type != "Course":
         raise NotFound(f"progress {progress_ref!r}")
     course = await resolve_course(ctx, str(found.context_id))

@@ -48,17 +48,20 @@ def parse_numeric_id(ref: str) -> int | None:
 
 
 def _sis(ref: str, prefix: str) -> str | None:
-    """The SIS value of ``prefix:X`` or ``hex:prefix:<hex>``, or None when ``ref`` is another form."""
+    """The SIS value of ``prefix:X`` or ``hex:prefix:<hex>``, or None when ``ref`` is another form.
+
+    A value holding NUL names nothing: no stored id can hold one (PostgreSQL text cannot), and asyncpg
+    refuses it as a query parameter.
+    """
+    value: str | None = None
     if ref.startswith(prefix + ":"):
         value = ref[len(prefix) + 1 :]
-        return value or None
-    hex_prefix = f"hex:{prefix}:"
-    if ref.startswith(hex_prefix):
+    elif ref.startswith(hex_prefix := f"hex:{prefix}:"):
         try:
-            return bytes.fromhex(ref[len(hex_prefix) :]).decode("utf-8") or None
+            value = bytes.fromhex(ref[len(hex_prefix) :]).decode("utf-8")
         except ValueError:  # odd length, non-hex digits or not UTF-8
             return None
-    return None
+    return value if value and "\x00" not in value else None
 
 
 async def resolve_root_account_id(ctx: AnalyticsContext) -> int:

@@ -25,6 +25,7 @@ from analytics_gateway.storage.queries.permissions import (
     get_account_chain,
     get_account_memberships,
     get_builtin_role_ids,
+    get_enrolled_course_account_ids,
     get_has_account_membership,
     get_observed_user_ids,
     get_role_overrides,
@@ -39,9 +40,9 @@ __all__ = [
     "CourseAccess",
     "StudentAccess",
     "account_access",
+    "administers_user",
     "authorize_student",
     "course_access",
-    "is_account_member",
     "require_account_analytics",
     "require_course_analytics",
     "require_grade_access",
@@ -331,9 +332,20 @@ async def authorize_student(ctx: AnalyticsContext, access: CourseAccess, student
     raise Forbidden
 
 
-async def is_account_member(ctx: AnalyticsContext) -> bool:
-    """Whether the caller holds any account role anywhere (GraphQL lets account admins look users up)."""
-    if ctx.viewer.user_id is None:
+async def administers_user(ctx: AnalyticsContext, user_id: int) -> bool:
+    """Whether the caller holds an account role above a course the user is enrolled in.
+
+    GraphQL's user lookup for account admins below the root: a sub-account admin finds the people of
+    their sub-account's courses, never those of a sibling account (issue 6: nothing leaks across
+    accounts).
+    """
+    viewer = ctx.viewer.user_id
+    if viewer is None:
         return False
     async with ctx.engine.connect() as conn:
-        return await get_has_account_membership(conn=conn, user_id=ctx.viewer.user_id)
+        if not await get_has_account_membership(conn=conn, user_id=viewer):
+            return False
+        chains: set[int] = set()
+        for account_id in await get_enrolled_course_account_ids(conn=conn, user_id=user_id):
+            chains.update(await get_account_chain(conn=conn, account_id=account_id))
+        return bool(chains) and bool(await _membership_roles(conn, viewer, sorted(chains)))

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aiohttp import web
 
-from analytics_gateway.appkeys import ENGINE_KEY, SETTINGS_KEY
+from analytics_gateway.appkeys import CACHE_KEY, ENGINE_KEY, SETTINGS_KEY
 from analytics_gateway.config import REST_DIALECTS, RestDialect
 from analytics_gateway.resolvers.auth import authenticate, presented_token
+from analytics_gateway.resolvers.consistency import DataChanging, consistent
 from analytics_gateway.resolvers.context import AnalyticsContext
 from analytics_gateway.resolvers.errors import Forbidden, NotFound, Unauthenticated
 from analytics_gateway.rest_compat.errors import (
@@ -45,6 +46,7 @@ __all__ = [
 DIALECT_HEADER = "X-Analytics-Dialect"
 STRING_IDS_MEDIA_TYPE = "application/json+canvas-string-ids"
 _PARAM = re.compile(r":([a-z_]+)")
+DATA_CHANGING_MESSAGE = "The data is being updated by an import; please retry the request."
 
 
 @dataclass(frozen=True)
@@ -132,9 +134,18 @@ def add_route(app: web.Application, template: str, handler: RestHandler) -> None
         if check.scopes is not None and scope not in check.scopes:
             return insufficient_scopes()
         params = {k: v for k, v in request.match_info.items() if k != "_format"}
-        rest = RestRequest(request, AnalyticsContext(engine, check.viewer), dialect, params, template)
+        ctx = AnalyticsContext(engine, check.viewer, cache=request.app[CACHE_KEY])
+
+        def attempt(version: int) -> Awaitable[Any]:
+            at = replace(ctx, data_version=version)
+            return handler(RestRequest(request, at, dialect, params, template))
+
         try:
-            result = await handler(rest)
+            # One response, one committed state of the data: computed again if an import commits meanwhile.
+            result = await consistent(engine, attempt, start_version=check.data_version)
+        except DataChanging:
+            body = {"errors": [{"message": DATA_CHANGING_MESSAGE}]}
+            return json_response(body, status=503, headers={"Retry-After": "1"})
         except NotFound:
             return not_found()
         except Unauthenticated:

@@ -16,14 +16,20 @@ __all__ = ["DEFAULT_PER_PAGE", "MAX_PER_PAGE", "Page", "base_url", "link_header"
 
 DEFAULT_PER_PAGE = 10
 MAX_PER_PAGE = 100
-_LEADING_INT = re.compile(r"\s*([-+]?\d+)")
+_LEADING_INT = re.compile(r"\s*([-+]?)([0-9]+)")  # ASCII digits: \d would take "١٢", which Ruby does not
+_MAX_DIGITS = 18  # beyond any page or size; int() refuses more than 4,300 digits
 _NOT_FORWARDED = frozenset({"page", "per_page", "access_token", "api_key"})
 
 
 def ruby_to_i(value: str) -> int:
     """Ruby's ``String#to_i``: the leading integer, 0 when there is none ("12abc" → 12, "abc" → 0)."""
     found = _LEADING_INT.match(value)
-    return int(found.group(1)) if found else 0
+    if found is None:
+        return 0
+    sign, digits = found.groups()
+    # Saturate a huge number (it only has to compare as huge): int() of a long digit string is refused.
+    number = int(digits) if len(digits) <= _MAX_DIGITS else 10**_MAX_DIGITS
+    return -number if sign == "-" else number
 
 
 def _first(value: str | None) -> str | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -28,6 +29,7 @@ __all__ = [
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 _PREFIX = "cursor:"
+_POSITION = re.compile(r"[0-9]{1,18}")
 
 N = TypeVar("N")
 K = TypeVar("K")
@@ -64,7 +66,9 @@ def _position(cursor: str) -> int:
         text = base64.b64decode(cursor.encode(), validate=True).decode()
     except (binascii.Error, UnicodeError, ValueError):
         text = ""
-    if not text.startswith(_PREFIX) or not text[len(_PREFIX) :].isdigit():
+    # ASCII digits, and not too many: str.isdigit() takes "²", which int() refuses, and int() refuses
+    # more than 4,300 digits.
+    if not text.startswith(_PREFIX) or not _POSITION.fullmatch(text[len(_PREFIX) :]):
         raise GraphQLError(f"invalid cursor {cursor!r}")
     return int(text[len(_PREFIX) :])
 

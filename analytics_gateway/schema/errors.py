@@ -12,13 +12,14 @@ import logging
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
 
-from analytics_gateway.resolvers.errors import Forbidden, NotFound, Unauthenticated
+from analytics_gateway.resolvers.errors import Forbidden, NotFound, Unauthenticated, database_unavailable
 
 __all__ = ["INTERNAL_MESSAGE", "CanvasErrors", "describe"]
 
 logger = logging.getLogger(__name__)
 
 INTERNAL_MESSAGE = "An error occurred."
+UNAVAILABLE_MESSAGE = "The database is unavailable; please retry later."
 _MESSAGES: dict[type[Exception], tuple[str, str]] = {
     NotFound: ("NOT_FOUND", "The specified resource does not exist."),
     Unauthenticated: ("UNAUTHENTICATED", "user authorization required"),
@@ -33,6 +34,8 @@ def describe(error: GraphQLError) -> tuple[str, str]:
         if isinstance(original, kind):
             field = error.path[-1] if error.path else None
             return code, message if field is None else f"{message} (field `{field}`)"
+    if database_unavailable(original):  # the database went away mid-request (a restart, an outage)
+        return "UNAVAILABLE", UNAVAILABLE_MESSAGE
     return "INTERNAL", INTERNAL_MESSAGE
 
 
@@ -52,6 +55,8 @@ class CanvasErrors(MaskErrors):
         code, message = describe(error)
         if code == "INTERNAL":
             logger.error("unexpected error in %s", error.path, exc_info=error.original_error)
+        elif code == "UNAVAILABLE":
+            logger.warning("database unavailable in %s: %s", error.path, type(error.original_error).__name__)
         return GraphQLError(
             message=message,
             nodes=error.nodes,

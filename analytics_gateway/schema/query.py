@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from analytics_gateway.resolvers.catalog import owning_course, visible_enrollments
+from analytics_gateway.resolvers.catalog import owning_course, visible_assignments, visible_enrollments
 from analytics_gateway.resolvers.errors import Forbidden, NotFound, Unauthenticated
 from analytics_gateway.resolvers.lookup import (
     parse_numeric_id,
@@ -16,7 +16,7 @@ from analytics_gateway.resolvers.lookup import (
     resolve_term,
     resolve_user,
 )
-from analytics_gateway.resolvers.policy import is_account_member
+from analytics_gateway.resolvers.policy import administers_user
 from analytics_gateway.schema._ids import decode_global_id, legacy_id
 from analytics_gateway.schema.context import Info
 from analytics_gateway.schema.types import (
@@ -80,7 +80,8 @@ async def _course(info: Info, number: int) -> Course:
 
 
 async def _student(info: Info, number: int) -> Student:
-    """A user the caller may look up: themself, or anyone for an account admin (any account role)."""
+    """A user the caller may look up: themself; anyone for a root-account admin; for another account
+    member (any account role), the users enrolled in the courses of their accounts."""
     ctx = info.context.analytics
     if ctx.viewer.user_id is None:
         raise Unauthenticated
@@ -90,7 +91,7 @@ async def _student(info: Info, number: int) -> Student:
     if user.id != ctx.viewer.user_id:
         root = await resolve_account(ctx, "self")
         access = await info.context.loaders.account_access.load(root.id)
-        if not access.permissions and not await is_account_member(ctx):
+        if not access.permissions and not await administers_user(ctx, user.id):
             raise Forbidden
     return student_node(user)
 
@@ -124,8 +125,8 @@ async def _find(info: Info, type_name: str, number: int) -> Node:
     if type_name == "Assignment":
         course_id = await owning_course(loaders, "assignment", number)
         course = await _readable_course(info, course_id)
-        work = await loaders.coursework.load(course.id)
-        assignment = next((a for a in work.assignments if a.id == number), None)
+        # Not assigned to a student caller: as if it did not exist (the course's assignment list hides it).
+        assignment = next((a for a in await visible_assignments(loaders, course.id) if a.id == number), None)
         if assignment is None:
             raise NotFound(f"assignment {number}")
         return assignment_node(assignment, course.id)
@@ -161,7 +162,9 @@ class Query:
         row = await resolve_term(ctx, _ref(id, sis_id, "Term", "sis_term_id"), account=root)
         return await _term(info, row.id)
 
-    @strawberry.field(description="A user by id or SIS user id: yourself, or anyone for account admins.")
+    @strawberry.field(
+        description="A user by id or SIS user id: yourself; for account admins, the users of their courses."
+    )
     async def student(self, info: Info, id: IdArg = None, sis_id: SisArg = None) -> Student | None:
         row = await resolve_user(info.context.analytics, _ref(id, sis_id, "Student", "sis_user_id"))
         return await _student(info, row.id)

@@ -16,7 +16,12 @@ from typing import Annotated, TypeVar, cast
 import strawberry
 from graphql import GraphQLError
 
-from analytics_gateway.resolvers.catalog import account_course_ids, term_course_ids, visible_enrollments
+from analytics_gateway.resolvers.catalog import (
+    account_course_ids,
+    term_course_ids,
+    visible_assignments,
+    visible_enrollments,
+)
 from analytics_gateway.resolvers.course import (
     AssignmentStatistics,
     DayActivity,
@@ -984,13 +989,8 @@ class Course(Node):
         last: LastArg = None,
         before: BeforeArg = None,
     ) -> Connection[Assignment] | None:
-        loaders = info.context.loaders
         await _readable_course(info, self.row.id)
-        access = await loaders.course_access.load(self.row.id)
-        work = await loaders.coursework.load(self.row.id)
-        rows = work.assignments
-        if not access.can("read_as_admin") and access.user_id is not None:
-            rows = [a for a in rows if work.due(a.id, access.user_id).assigned]  # behaviour §3.4
+        rows = await visible_assignments(info.context.loaders, self.row.id)  # behaviour §3.4
         page = slice_of(rows, first=first, after=after, last=last, before=before)
 
         async def make(keys: list[AssignmentRow]) -> list[Assignment]:

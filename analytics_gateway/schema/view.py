@@ -16,12 +16,13 @@ from typing import Any
 
 import orjson
 from aiohttp import web
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from strawberry.aiohttp.views import GraphQLView
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 
-from analytics_gateway.appkeys import ENGINE_KEY
+from analytics_gateway.appkeys import CACHE_KEY, ENGINE_KEY
 from analytics_gateway.resolvers.auth import authenticate, presented_token
+from analytics_gateway.resolvers.consistency import DataChanging, consistent
 from analytics_gateway.resolvers.context import AnalyticsContext, Viewer
 from analytics_gateway.resolvers.loaders import Loaders
 from analytics_gateway.schema import SCHEMA
@@ -33,6 +34,7 @@ GRAPHQL_PATHS = ("/graphql", "/api/graphql")
 GRAPHQL_SCOPE = "url:POST|/api/graphql"  # Canvas's scope string for its GraphQL endpoint
 STATIC_PREFIX = "/graphql/static"
 _VIEWER = web.RequestKey("analytics_viewer", Viewer)
+_DATA_VERSION = web.RequestKey("analytics_data_version", int)  # the version an attempt reads at
 _WWW_AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="canvas-lms"'}
 
 DEFAULT_QUERY = """# analytics-gateway GraphQL. Put a token in the Headers tab (`serve --demo` prints one).
@@ -89,23 +91,54 @@ class AnalyticsGraphQLView(GraphQLView[GraphQLContext, None]):
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
         wants_ide = request.method == "GET" and "text/html" in request.headers.get("Accept", "")
-        if not (wants_ide and "query" not in request.query):
-            token = presented_token(request.headers.get("Authorization"), request.query.get("access_token"))
-            check = await authenticate(request.app[ENGINE_KEY], token)
-            if check.problem is not None:
-                return _error(check.problem.value, 401, _WWW_AUTHENTICATE)
-            if check.scopes is not None and GRAPHQL_SCOPE not in check.scopes:
-                return _error("Insufficient scopes on access token.", 401)
-            assert check.viewer is not None  # no problem: a user, or the anonymous viewer
-            request[_VIEWER] = check.viewer
-        try:
+        if wants_ide and "query" not in request.query:  # the IDE page: nothing read from the database
+            try:
+                return await self.run(request=request)
+            except HTTPException as exc:
+                return _error(exc.reason, exc.status_code)
+        engine = request.app[ENGINE_KEY]
+        token = presented_token(request.headers.get("Authorization"), request.query.get("access_token"))
+        check = await authenticate(engine, token)
+        if check.problem is not None:
+            return _error(check.problem.value, 401, _WWW_AUTHENTICATE)
+        if check.scopes is not None and GRAPHQL_SCOPE not in check.scopes:
+            return _error("Insufficient scopes on access token.", 401)
+        assert check.viewer is not None  # no problem: a user, or the anonymous viewer
+        request[_VIEWER] = check.viewer
+
+        async def attempt(version: int) -> web.StreamResponse:
+            request[_DATA_VERSION] = version
             return await self.run(request=request)
+
+        try:
+            # One response, one committed state of the data: executed again (with fresh dataloaders, made
+            # by get_context) if an import commits meanwhile.
+            return await consistent(engine, attempt, start_version=check.data_version)
+        except DataChanging:
+            message = "The data is being updated by an import; please retry the request."
+            return _error(message, 503, {"Retry-After": "1"})
         except HTTPException as exc:  # malformed requests: a JSON error like every other answer
             return _error(exc.reason, exc.status_code)
 
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        # Strawberry reads a JSON body as an object and crashes on `null`, `5` or `"x"` (AttributeError);
+        # refuse those like any other malformed body. A body that is neither valid JSON nor an object or a
+        # list is caught by its first byte, without parsing it twice.
+        is_json = request.method == "POST" and "application/json" in (request.content_type or "")
+        if is_json and (await request.get_body()).lstrip()[:1] not in (b"{", b"["):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return await super().parse_http_body(request)
+
     async def get_context(self, request: web.Request, response: Any) -> GraphQLContext:
         viewer: Viewer = request.get(_VIEWER) or Viewer(None)
-        analytics = AnalyticsContext(request.app[ENGINE_KEY], viewer)
+        analytics = AnalyticsContext(
+            request.app[ENGINE_KEY],
+            viewer,
+            data_version=request.get(_DATA_VERSION),
+            cache=request.app[CACHE_KEY],
+        )
         return GraphQLContext(analytics=analytics, loaders=Loaders(analytics))
 
     async def render_graphql_ide(self, request: web.Request) -> web.Response:

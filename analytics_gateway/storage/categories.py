@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["CATEGORIES", "page_view_category"]
+from types import MappingProxyType
+
+__all__ = ["CATEGORIES", "CONTROLLER_CATEGORIES", "page_view_category"]
 
 _BY_CONTROLLER: dict[str, str] = {
     "announcements": "announcements",
@@ -31,6 +33,9 @@ _BY_CONTROLLER: dict[str, str] = {
     "quiz_questions": "quizzes",
     "quizzes/quiz_questions": "quizzes",
 }
+
+# Read-only: the lower-cased controller names that have a category (any other one is `other`).
+CONTROLLER_CATEGORIES = MappingProxyType(_BY_CONTROLLER)
 
 # All 13 categories, alphabetical (the documented dialect lists every one, 0 when empty).
 CATEGORIES: tuple[str, ...] = tuple(sorted({*_BY_CONTROLLER.values(), "other"}))

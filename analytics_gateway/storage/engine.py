@@ -15,7 +15,7 @@ from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -24,6 +24,7 @@ __all__ = [
     "DatabaseUrlError",
     "create_engine",
     "is_sqlite",
+    "is_unavailable",
     "migrate",
     "normalize_url",
     "resolve_database_url",
@@ -74,11 +75,51 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine for a user-facing database URL."""
+    """An async engine for a user-facing database URL.
+
+    PostgreSQL connections are pinged when taken from the pool: after the server restarts, the pool's
+    connections are dead, and without the ping each would fail one request before being replaced.
+    """
+    if make_url(normalize_url(url)).get_backend_name() == "postgresql":
+        kwargs.setdefault("pool_pre_ping", True)
     engine = create_async_engine(normalize_url(url), **kwargs)
     if is_sqlite(engine):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` (or an error behind it) says the database cannot be reached right now.
+
+    The server is down, restarting or refusing connections, or a connection was lost mid-statement:
+    worth a 503 and a retry, not a 500. Connection attempts fail with plain ``OSError``s that SQLAlchemy
+    passes through unwrapped; lost connections are ``DBAPIError``s SQLAlchemy marks as invalidated.
+    """
+    from asyncpg import exceptions as pg  # imported here: only PostgreSQL raises these
+
+    gone = (
+        pg.PostgresConnectionError,  # SQLSTATE class 08: connection exceptions
+        pg.CannotConnectNowError,  # "the database system is starting up / shutting down"
+        pg.AdminShutdownError,  # "terminating connection due to administrator command"
+        pg.CrashShutdownError,
+        pg.TooManyConnectionsError,
+        OSError,  # refused, reset, unreachable, timed out
+    )
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, gone):
+            return True
+        if isinstance(current, DBAPIError):
+            if current.connection_invalidated:
+                return True
+            pending.append(current.orig)
+        pending += [current.__cause__, current.__context__]
+    return False
 
 
 def _alembic_config(connection: Connection) -> Config:

@@ -234,6 +234,11 @@ async def import_table(
             await writer.finish()
             if summary.upserted or summary.deleted:
                 # Same transaction as the rows: the data version moves exactly when they become visible.
+                if dv.name != "sqlite":
+                    # Held from here to the commit (a moment): concurrent imports take their ids in commit
+                    # order, so a higher version always means a later commit (resolvers/consistency.py).
+                    # Plain reads of import_log are not blocked. SQLite writers are serial already.
+                    await conn.exec_driver_sql("LOCK TABLE import_log IN SHARE ROW EXCLUSIVE MODE")
                 logged = await conn.execute(
                     import_log.insert().values(
                         table_name=name,

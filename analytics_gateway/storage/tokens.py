@@ -20,6 +20,7 @@ import orjson
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from analytics_gateway.storage.queries.versions import data_version_subquery
 from analytics_gateway.storage.tables import access_tokens
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "AccessToken",
     "create_token",
     "find_token",
+    "find_token_and_data_version",
     "hash_token",
     "revoke_token",
     "utcnow",
@@ -148,6 +150,24 @@ async def find_token(engine: AsyncEngine, plaintext: str) -> AccessToken | None:
             .mappings()
             .first()
         )
+    return _checked(row, digest)
+
+
+async def find_token_and_data_version(engine: AsyncEngine, plaintext: str) -> tuple[AccessToken | None, int]:
+    """:func:`find_token`, and the data version read by the same statement (None, 0 for no such token).
+
+    A request reads the version where its data reads begin; reading it here costs no extra statement.
+    """
+    digest = hash_token(plaintext)
+    version = data_version_subquery().label("data_version")
+    async with engine.connect() as conn:
+        query = select(*_COLUMNS, version).where(access_tokens.c.token_hash == digest)
+        row = (await conn.execute(query)).mappings().first()
+    token = _checked(row, digest)
+    return (token, int(row["data_version"])) if token is not None and row is not None else (None, 0)
+
+
+def _checked(row: Mapping[Any, Any] | None, digest: str) -> AccessToken | None:
     # The indexed lookup already matched; the constant-time comparison keeps any later change of the
     # lookup (prefix search, cache) from turning into a timing oracle on the stored hash.
     if row is None or not hmac.compare_digest(row["token_hash"], digest):

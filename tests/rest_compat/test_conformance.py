@@ -37,7 +37,7 @@ def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
 def _branches(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
     schema = _resolve(schema)
     found: dict[str, dict[str, Any]] = {}
-    for option in schema.get("oneOf", []):
+    for option in [*schema.get("oneOf", []), *schema.get("anyOf", [])]:
         option = _resolve(option)
         if option.get("title", "").endswith("dialect"):
             found[option["title"].split()[0]] = option

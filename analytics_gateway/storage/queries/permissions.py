@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from sqlalchemy import and_, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from analytics_gateway.storage.tables import account_users, accounts, enrollments, role_overrides, roles
+from analytics_gateway.storage.tables import (
+    account_users,
+    accounts,
+    courses,
+    enrollments,
+    role_overrides,
+    roles,
+)
 
 __all__ = [
     "EnrollmentGrant",
@@ -18,6 +25,7 @@ __all__ = [
     "get_account_chain",
     "get_account_memberships",
     "get_builtin_role_ids",
+    "get_enrolled_course_account_ids",
     "get_has_account_membership",
     "get_observed_user_ids",
     "get_role_overrides",
@@ -249,3 +257,19 @@ async def get_has_account_membership(*, conn: AsyncConnection, user_id: int) -> 
         account_users.c.user_id == user_id, account_users.c.workflow_state != "deleted"
     )
     return (await conn.execute(query.limit(1))).first() is not None
+
+
+async def get_enrolled_course_account_ids(*, conn: AsyncConnection, user_id: int) -> set[int]:
+    """The accounts of the (not deleted) courses where the user holds a non-deleted enrollment."""
+    query = (
+        select(courses.c.account_id)
+        .distinct()
+        .join(enrollments, enrollments.c.course_id == courses.c.id)
+        .where(
+            enrollments.c.user_id == user_id,
+            enrollments.c.workflow_state != "deleted",
+            courses.c.workflow_state != "deleted",
+            courses.c.account_id.is_not(None),
+        )
+    )
+    return {int(r.account_id) for r in await conn.execute(query)}

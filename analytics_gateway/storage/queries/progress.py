@@ -19,6 +19,8 @@ __all__ = [
     "update_progress",
 ]
 
+_MAX_PROGRESS_ID = 2**31 - 1  # `progress.id` is a 32-bit INTEGER
+
 
 @dataclass(frozen=True, slots=True)
 class ProgressRow:
@@ -43,6 +45,8 @@ _COLUMNS = [progress.c[f.name] for f in fields(ProgressRow)]
 
 async def get_progress(*, conn: AsyncConnection, progress_id: int) -> ProgressRow | None:
     """A progress record by id."""
+    if not 0 < progress_id <= _MAX_PROGRESS_ID:  # PostgreSQL refuses an out-of-range INTEGER parameter
+        return None
     row = (await conn.execute(select(*_COLUMNS).where(progress.c.id == progress_id))).first()
     return None if row is None else ProgressRow(*row)
 
