@@ -74,14 +74,33 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.close()
 
 
+POOL_SIZE_ENV = "ANALYTICS_DB_POOL_SIZE"
+MAX_OVERFLOW_ENV = "ANALYTICS_DB_MAX_OVERFLOW"
+DEFAULT_POOL_SIZE = 5  # SQLAlchemy's own defaults
+DEFAULT_MAX_OVERFLOW = 10
+
+
+def _pool_setting(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit():
+        raise DatabaseUrlError(f"{name} must be a whole number of connections (0 or more), not {raw!r}")
+    return int(raw)
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for a user-facing database URL.
 
     PostgreSQL connections are pinged when taken from the pool: after the server restarts, the pool's
-    connections are dead, and without the ping each would fail one request before being replaced.
+    connections are dead, and without the ping each would fail one request before being replaced. The
+    pool keeps ``ANALYTICS_DB_POOL_SIZE`` connections (default 5) and opens up to
+    ``ANALYTICS_DB_MAX_OVERFLOW`` more under load (default 10), per process.
     """
     if make_url(normalize_url(url)).get_backend_name() == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_size", _pool_setting(POOL_SIZE_ENV, DEFAULT_POOL_SIZE))
+        kwargs.setdefault("max_overflow", _pool_setting(MAX_OVERFLOW_ENV, DEFAULT_MAX_OVERFLOW))
     engine = create_async_engine(normalize_url(url), **kwargs)
     if is_sqlite(engine):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
