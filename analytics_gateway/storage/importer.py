@@ -34,6 +34,7 @@ from analytics_gateway.storage._convert import DialectValues, compile_row_conver
 from analytics_gateway.storage._formats import BAD_RECORD, ImportFormatError, RecordFile
 from analytics_gateway.storage._parse_worker import HEADER, decode
 from analytics_gateway.storage._rollups import (
+    ROLLUP_TABLES,
     FlatDeltas,
     RollupDeltas,
     count_page_views,
@@ -232,6 +233,11 @@ async def import_table(
                 if progress is not None:
                     progress(name, summary.records, batch.bytes_done, total_bytes)
             await writer.finish()
+            if (summary.upserted or summary.deleted) and dv.name == "postgresql":
+                # Fresh planner statistics with the rows (ANALYZE samples: about a second even for
+                # web_logs): without them, a database whose autovacuum is off or behind plans the analytics'
+                # joins blind.
+                await conn.exec_driver_sql(f"ANALYZE {', '.join(_q(t) for t in writer.changed_tables())}")
             if summary.upserted or summary.deleted:
                 # Same transaction as the rows: the data version moves exactly when they become visible.
                 if dv.name != "sqlite":
@@ -565,6 +571,10 @@ class _TableWriter:
         """Called once after the last batch, inside the transaction."""
         await self.scope.finish()
 
+    def changed_tables(self) -> list[str]:
+        """The tables this import writes: its own, and what is derived from it."""
+        return [self.spec.name]
+
 
 class _WebLogsWriter(_TableWriter):
     """web_logs: insert unseen ids only and keep the page-view rollups in step."""
@@ -634,6 +644,9 @@ class _WebLogsWriter(_TableWriter):
             await self.conn.exec_driver_sql(self.delete_sql, [(row[0], row[-1]) for row in doomed])
             self.rollups.merge(count_page_views(doomed, self.dv, -1))
 
+    def changed_tables(self) -> list[str]:
+        return [self.spec.name, *(table for table, _ in ROLLUP_TABLES), "page_view_account_daily"]
+
     async def finish(self) -> None:
         await self._flush()
         self.scope.add_courses(self.courses)
@@ -644,6 +657,9 @@ class _WebLogsWriter(_TableWriter):
 
 class _CoursesWriter(_TableWriter):
     """courses: a course moved to another account, term or state takes its page views along."""
+
+    def changed_tables(self) -> list[str]:
+        return [self.spec.name, "page_view_account_daily"]
 
     async def finish(self) -> None:
         await super().finish()
