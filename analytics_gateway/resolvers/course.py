@@ -8,7 +8,7 @@ returns dialect-free dataclasses. Population and fixes: CONTRACT §3.1-§3.5, §
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
@@ -29,6 +29,7 @@ from analytics_gateway.storage.queries.scores import get_course_scores
 __all__ = [
     "SORT_COLUMNS",
     "AssignmentStatistics",
+    "CourseworkSource",
     "DayActivity",
     "SortKey",
     "StudentSummary",
@@ -41,6 +42,9 @@ __all__ = [
 ]
 
 SortKey = Literal["name", "score", "participations", "page_views"]
+
+CourseworkSource = Callable[[], Awaitable[Coursework]]
+"""Where a request's shared :class:`Coursework` comes from (its dataloader); called only on a cache miss."""
 SORT_COLUMNS: tuple[str, ...] = tuple(
     f"{base}{suffix}"
     for base in ("name", "score", "participations", "page_views")
@@ -87,14 +91,14 @@ class AssignmentStatistics:
 
 
 async def course_assignments(
-    ctx: AnalyticsContext, access: CourseAccess, *, coursework: Coursework | None = None
+    ctx: AnalyticsContext, access: CourseAccess, *, coursework: CourseworkSource | None = None
 ) -> list[AssignmentStatistics]:
     """C2: every published assignment (behaviour §3.4 order), even with no student (CONTRACT §3.2-§3.4)."""
     require_read_as_admin(access)
     course_id = access.course.id
 
     async def compute() -> tuple[list[AssignmentStatistics], datetime | None]:
-        work = coursework if coursework is not None else await load_coursework(ctx, course_id)
+        work = await coursework() if coursework is not None else await load_coursework(ctx, course_id)
         return _assignment_statistics(access, work), work.changes_at()
 
     key = ("C2", course_id, visibility_key(access))
@@ -204,7 +208,7 @@ async def course_student_summaries(
     *,
     sort: SortKey = "name",
     descending: bool = False,
-    coursework: Coursework | None = None,
+    coursework: CourseworkSource | None = None,
 ) -> list[StudentSummary]:
     """C3: every visible student, sorted; levels and maxima over all of them (CONTRACT §7.13)."""
     require_read_as_admin(access)  # C3 runs C1's checks, then needs grade rights (behaviour §5)
@@ -212,7 +216,7 @@ async def course_student_summaries(
     course_id = access.course.id
 
     async def compute() -> tuple[list[StudentSummary], datetime | None]:
-        work = coursework if coursework is not None else await load_coursework(ctx, course_id)
+        work = await coursework() if coursework is not None else await load_coursework(ctx, course_id)
         return await _student_summaries(ctx, access, work), work.changes_at()
 
     key = ("C3", course_id, visibility_key(access))

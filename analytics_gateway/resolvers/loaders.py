@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -186,7 +187,7 @@ class Loaders:
                 access = await self.analytics_course(key)
                 require_grade_access(access)
                 rows = await course_student_summaries(
-                    self.ctx, access, coursework=await self.coursework.load(key)
+                    self.ctx, access, coursework=partial(self.coursework.load, key)
                 )
             except AnalyticsError as exc:
                 found.append(exc)

@@ -827,7 +827,7 @@ class CourseAnalytics:
         access = await loaders.analytics_course(self.course_id)
         require_read_as_admin(access)
         rows = await course_assignments(
-            info.context.analytics, access, coursework=await loaders.coursework.load(self.course_id)
+            info.context.analytics, access, coursework=lambda: loaders.coursework.load(self.course_id)
         )
         return [_assignment_analytics(r, self.course_id) for r in rows]
 
