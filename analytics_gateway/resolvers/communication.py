@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from analytics_gateway.resolvers.cache import Scope, cached
 from analytics_gateway.resolvers.context import AnalyticsContext
 from analytics_gateway.resolvers.policy import CourseAccess, StudentAccess
 from analytics_gateway.storage.queries.messages import (
@@ -97,6 +98,12 @@ async def communications_for_students(
 
 
 async def student_communication(ctx: AnalyticsContext, access: StudentAccess) -> Communication:
-    """S3 for one student."""
-    found = await communications_for_students(ctx, access.course, [access.student.id])
-    return found[access.student.id]
+    """S3 for one student (the same for every caller allowed to see it)."""
+    course_id, student_id = access.course.course.id, access.student.id
+
+    async def compute() -> tuple[Communication, None]:
+        found = await communications_for_students(ctx, access.course, [student_id])
+        return found[student_id], None
+
+    # Conversations have no single course: their imports touch everything (storage/_scopes.py).
+    return await cached(ctx, ("S3", course_id, student_id), Scope.of(courses=[course_id]), compute)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from analytics_gateway.resolvers.cache import Scope, cached
 from analytics_gateway.resolvers.context import AnalyticsContext
 from analytics_gateway.resolvers.coursework import Coursework, load_coursework
 from analytics_gateway.resolvers.policy import CourseAccess, StudentAccess
@@ -90,9 +91,14 @@ async def activities_for_students(
 
 
 async def student_activity(ctx: AnalyticsContext, access: StudentAccess) -> StudentActivity:
-    """S1 for one student."""
-    found = await activities_for_students(ctx, access.course, [access.student.id])
-    return found[access.student.id]
+    """S1 for one student (the same for every caller allowed to see it)."""
+    course_id, student_id = access.course.course.id, access.student.id
+
+    async def compute() -> tuple[StudentActivity, None]:
+        found = await activities_for_students(ctx, access.course, [student_id])
+        return found[student_id], None
+
+    return await cached(ctx, ("S1", course_id, student_id), Scope.of(courses=[course_id]), compute)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +217,13 @@ async def assignments_for_students(
 async def student_assignments(
     ctx: AnalyticsContext, access: StudentAccess, *, coursework: Coursework | None = None
 ) -> list[StudentAssignment]:
-    """S2 for one student."""
-    found = await assignments_for_students(ctx, access.course, [access.student.id], coursework=coursework)
-    return found[access.student.id]
+    """S2 for one student; what it shows depends only on whether the caller sees every grade."""
+    course_id, student_id = access.course.course.id, access.student.id
+
+    async def compute() -> tuple[list[StudentAssignment], datetime | None]:
+        work = coursework if coursework is not None else await load_coursework(ctx, course_id)
+        found = await assignments_for_students(ctx, access.course, [student_id], coursework=work)
+        return found[student_id], work.changes_at()
+
+    key = ("S2", course_id, student_id, access.course.privileged)
+    return await cached(ctx, key, Scope.of(courses=[course_id]), compute)

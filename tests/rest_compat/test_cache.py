@@ -23,11 +23,11 @@ from analytics_gateway.resolvers.context import AnalyticsContext, Viewer
 from analytics_gateway.resolvers.coursework import Coursework
 from analytics_gateway.resolvers.due_dates import AssignmentDates, Override
 from analytics_gateway.storage.importer import import_paths
-from tests._dataset import Dataset
+from tests._dataset import ROLE, Dataset
 from tests.rest_compat.conftest import Api, ApiFactory
 from tests.storage._exports import upsert, write_export
 
-ADMIN, STUDENT_A, STUDENT_B = 71, 61, 62
+ADMIN, TEACHER, STUDENT_A, STUDENT_B = 71, 51, 61, 62
 C1_A, C1_B = "/api/v1/courses/10/analytics/activity", "/api/v1/courses/11/analytics/activity"
 D1_SUB_A = "/api/v1/accounts/2/analytics/terms/1/activity"
 D1_SUB_B = "/api/v1/accounts/3/analytics/terms/1/activity"
@@ -215,3 +215,25 @@ def test_coursework_changes_when_the_next_due_date_or_quiz_grace_passes() -> Non
     # A quiz left unsubmitted turns missing a minute after its due date (§3.5): that instant counts too.
     assert work(now + timedelta(minutes=30)).changes_at() == now + timedelta(minutes=31)
     assert work(now + timedelta(days=3)).changes_at() is None
+
+
+async def test_a_grade_seen_by_the_teacher_is_not_served_to_the_student(api_for: ApiFactory) -> None:
+    # S2 shows an unposted score to callers who see every grade only: the cache keys on that.
+    ds = Dataset()
+    root = ds.account(1, name="Root")
+    term = ds.term(1, root=root)
+    ds.course(10, account=root, term=term)
+    section = ds.section(100, course=10)
+    ds.user(TEACHER, name="Teacher")
+    ds.enroll(TEACHER, course=10, section=section, type="TeacherEnrollment")
+    ds.user(STUDENT_A, name="Student")
+    ds.enroll(STUDENT_A, course=10, section=section)
+    ds.role_override(ROLE["StudentEnrollment"], account=root, permission="view_analytics", enabled=True)
+    assignment = ds.assignment(course=10, title="Essay")
+    ds.submission(assignment=assignment, user=STUDENT_A, score=7.0, submitted_at=DAY, graded_at=DAY)
+    api = await api_for(ds)
+    path = f"/api/v1/courses/10/analytics/users/{STUDENT_A}/assignments"
+    for user, score_shown in ((TEACHER, True), (STUDENT_A, False), (TEACHER, True)):
+        status, body, _ = await api.get(path, user=user)
+        assert status == 200, body
+        assert ("score" in body[0]["submission"]) is score_shown, user
