@@ -37,7 +37,6 @@ import argparse
 import asyncio
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -55,7 +54,7 @@ from analytics_gateway.storage.demo import DEMO_ADMIN_USER_ID
 from analytics_gateway.storage.engine import create_engine
 from analytics_gateway.storage.tokens import create_token
 from bench.import_bench import DATA
-from bench.serve_bench import Request, ensure_demo, pick_targets, requests_for
+from bench.serve_bench import Request, ensure_demo, free_port, pick_targets, requests_for, start_process
 
 WINDOW_S = 10.0  # the memory comparison: first and last 10 s
 RSS_SAMPLE_S = 0.5
@@ -90,13 +89,6 @@ class Run:
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _rss_mib(pid: int) -> float | None:
@@ -195,22 +187,7 @@ async def ensure_postgres_up(url: str) -> None:
 async def start_server(url: str, port: int, options: list[str], log: Path) -> asyncio.subprocess.Process:
     """``analytics-gateway serve`` on the port, healthy."""
     command = [sys.executable, "-m", "analytics_gateway.cli", "serve", "--database", url, "--port", str(port)]
-    with log.open("wb") as out:
-        server = await asyncio.create_subprocess_exec(*command, *options, stdout=out, stderr=out)
-    async with aiohttp.ClientSession() as session:
-        for _ in range(600):
-            if server.returncode is not None:
-                raise RuntimeError(f"the server exited during start-up (see {log})")
-            try:
-                async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
-                    if response.status == 200:
-                        return server
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    server.terminate()
-    await server.wait()
-    raise RuntimeError("the server did not become healthy within 60 s")
+    return await start_process([*command, *options], f"http://127.0.0.1:{port}", log)
 
 
 def _judge(request: Request, status: int, body: bytes) -> tuple[bool, bool, str]:
@@ -295,7 +272,7 @@ async def load(args: argparse.Namespace, url: str) -> Run:
     target = await pick_targets(url)
     requests = requests_for(target)
     tokens = await make_tokens(url, args.clients)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     options = ["--rate-limit-high-water", str(args.rate_limit_high_water)]
     if args.cache_entries is not None:

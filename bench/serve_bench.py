@@ -277,7 +277,7 @@ def _token(url: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -299,7 +299,8 @@ async def _wait_healthy(base: str, server: asyncio.subprocess.Process, log: Path
     raise RuntimeError("the server did not become healthy within 60 s")
 
 
-async def _start(command: list[str], base: str, log: Path) -> asyncio.subprocess.Process:
+async def start_process(command: list[str], base: str, log: Path) -> asyncio.subprocess.Process:
+    """Start a server process logging to ``log``; return once ``base``/healthz answers 200."""
     with log.open("wb") as out:
         server = await asyncio.create_subprocess_exec(*command, stdout=out, stderr=out)
     try:
@@ -315,12 +316,12 @@ async def run(
     url: str, args: argparse.Namespace, target: Target, token: str, *, cache_entries: int
 ) -> list[Result]:
     """Start the server (with this cache size), measure every request, stop the server."""
-    port = args.port or _free_port()
+    port = args.port or free_port()
     base = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "analytics_gateway.cli", "serve", "--database", url]
     command += ["--port", str(port), "--workers", str(args.workers), "--cache-entries", str(cache_entries)]
     command += SERVER_OPTIONS
-    server = await _start(command, base, DATA / "serve-bench-server.log")
+    server = await start_process(command, base, DATA / "serve-bench-server.log")
     try:
         results = []
         for request in requests_for(target):
@@ -337,10 +338,10 @@ async def run(
 
 async def http_floors(args: argparse.Namespace, sizes: list[int]) -> dict[int, Result]:
     """The bare aiohttp server (bench/http_floor.py) answering bodies of each size."""
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "bench.http_floor", "--port", str(port)]
-    server = await _start(command, base, DATA / "serve-bench-floor.log")
+    server = await start_process(command, base, DATA / "serve-bench-floor.log")
     try:
         found = {}
         for size in sorted(set(sizes)):
