@@ -584,7 +584,6 @@ class _WebLogsWriter(_TableWriter):
     ) -> None:
         super().__init__(conn, spec, dv, summary)
         self.rollups = RollupDeltas()
-        self.courses: set[int] = set()  # courses whose page views changed: their accounts' rollup is rebuilt
 
     async def write_upserts(self, rows: list[tuple[Any, ...]], batch: _Batch) -> int:
         # A known id is the same request delivered again (at-least-once upstream): skipped, not updated.
@@ -625,7 +624,8 @@ class _WebLogsWriter(_TableWriter):
         return inserted
 
     async def _flush(self) -> None:
-        self.courses.update(key[0] for key in self.rollups.course_daily)
+        # Courses whose page views changed: the import's scope, and whose accounts' rollup is rebuilt.
+        self.scope.add_courses([key[0] for key in self.rollups.course_daily])
         await self.rollups.flush(self.conn, self.dv)
 
     async def write_deletes(self, deletes: list[tuple[Any, Any]]) -> None:
@@ -649,9 +649,8 @@ class _WebLogsWriter(_TableWriter):
 
     async def finish(self) -> None:
         await self._flush()
-        self.scope.add_courses(self.courses)
         await self.scope.finish()
-        if self.courses:
+        if self.scope.courses:
             await rebuild_account_rollup(self.conn, self.scope.accounts)
 
 
