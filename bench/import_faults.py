@@ -49,13 +49,20 @@ from sqlalchemy.engine import make_url
 from analytics_gateway.storage.demo import write_demo_files
 from analytics_gateway.storage.engine import create_engine, migrate
 from analytics_gateway.storage.importer import IMPORT_ORDER
-from analytics_gateway.storage.integrity import CHECKED_TABLES, TableDigest, rollup_mismatches, table_digests
+from analytics_gateway.storage.integrity import (
+    CHECKED_TABLES,
+    TableDigest,
+    rollup_mismatches,
+    table_digests,
+    web_log_id_problems,
+)
 
 __all__ = [
     "Databases",
     "TrialResult",
     "classify",
     "demo_exports",
+    "id_index_problems",
     "leftovers",
     "make_earlier_export",
     "rollup_problems",
@@ -205,6 +212,16 @@ async def state_of(url: str) -> dict[str, TableDigest]:
         await engine.dispose()
 
 
+async def id_index_problems(url: str) -> list[str]:
+    """What is wrong with web_logs' id index (empty: nothing)."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return await web_log_id_problems(conn)
+    finally:
+        await engine.dispose()
+
+
 async def rollup_problems(url: str) -> dict[str, int]:
     """Rollup cells that differ from a direct count over web_logs, per rollup table (empty: none)."""
     engine = create_engine(url)
@@ -258,7 +275,15 @@ async def leftovers(url: str, wait_seconds: float = 10.0) -> list[str]:
             try:
                 async with conn_pg.transaction():
                     # What a rerun's writes need (and autovacuum does not hold against them).
-                    tables = ", ".join([*CHECKED_TABLES, "import_log", "dap_tombstones"])
+                    tables = ", ".join(
+                        [
+                            *CHECKED_TABLES,
+                            "web_log_ids",
+                            "web_log_id_overflow",
+                            "import_log",
+                            "dap_tombstones",
+                        ]
+                    )
                     await conn_pg.execute(f"LOCK TABLE {tables} IN ROW EXCLUSIVE MODE NOWAIT")
             except asyncpg.LockNotAvailableError:
                 found.append("tables still locked")
@@ -400,6 +425,7 @@ async def trial(
         problems.append(
             "rollups differ from a direct count: " + ", ".join(f"{t} {n}" for t, n in rollups.items())
         )
+    problems += [f"web_logs ids: {p}" for p in await id_index_problems(url)]
     pending = [t for t in IMPORT_ORDER if t not in as_clean]
     result = TrialResult(
         trial=number,

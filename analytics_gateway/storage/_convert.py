@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import Any
 
 import orjson
 
+from analytics_gateway.storage._formats import tsv_field
 from analytics_gateway.storage.tables import ColumnKind
 
 __all__ = ["Converter", "DialectValues", "RowConverter", "compile_row_converter", "dialect_values"]
@@ -134,11 +136,18 @@ def _parse_date(v: Any) -> date | None:
     raise ValueError(f"expected a date, got {v!r}")
 
 
+_fromisoformat = datetime.fromisoformat
 _FRACTION_PAD = ("000000", "00000", "0000", "000", "00", "0", "")
 
 
 def _sqlite_timestamp(v: Any) -> str | None:
     # Fast path for DAP's usual `YYYY-MM-DDTHH:MM:SS[.f…]Z`: fromisoformat validates, the text is reused.
+    if v.__class__ is str and len(v) == 24 and v[23] == "Z" and v[19] == "." and v[10] == "T":
+        try:  # milliseconds, by far the most common form: one branch
+            _fromisoformat(v)
+        except ValueError:
+            raise ValueError(f"expected an ISO-8601 timestamp, got {v!r}") from None
+        return v[:10] + " " + v[11:23] + "000"
     if v.__class__ is str and v[-1:] == "Z" and len(v) >= 20 and v[10] == "T":
         try:
             datetime.fromisoformat(v)
@@ -173,12 +182,17 @@ class DialectValues:
             ColumnKind.TEXT: _text,
             ColumnKind.JSON: _json,
         }
-        self.day_of: Callable[[Any], Any] = (lambda s: s[:10]) if sqlite else (lambda dt: dt.date())
-        self.hour_of: Callable[[Any], Any] = (
-            (lambda s: s[:13] + ":00:00.000000")
+        # Page-view rollups bucket a stored timestamp by its hour *key* (cheap, per row), then turn each
+        # distinct key into the stored hour and day (once per key).
+        self.hour_key: Callable[[Any], Any] = (
+            itemgetter(slice(0, 13))  # "YYYY-MM-DD HH"
             if sqlite
             else (lambda dt: dt.replace(minute=0, second=0, microsecond=0))
         )
+        self.hour_of_key: Callable[[Any], Any] = (
+            (lambda k: k + ":00:00.000000") if sqlite else (lambda hour: hour)
+        )
+        self.day_of_key: Callable[[Any], Any] = (lambda k: k[:10]) if sqlite else (lambda hour: hour.date())
         self.epoch: Any = "1970-01-01 00:00:00.000000" if sqlite else datetime(1970, 1, 1)
 
     def placeholders(self, count: int, start: int = 1) -> str:
@@ -216,12 +230,16 @@ def _slow_row(columns: list[tuple[str, Converter]]) -> RowConverter:
 
 
 def compile_row_converter(
-    columns: dict[str, ColumnKind], dv: DialectValues, positions: dict[str, int] | None = None
+    columns: dict[str, ColumnKind],
+    dv: DialectValues,
+    positions: dict[str, int] | None = None,
+    raw_tsv: bool = False,
 ) -> RowConverter:
     """A function ``(key, values, ts) -> (key, *converted values, ts)`` for one table and backend.
 
     ``values`` is a dict of typed JSON values, or, when ``positions`` (column → field index of a CSV/TSV
-    header) is given, the record's list of text fields. The function is generated so that the common
+    header) is given, the record's list of text fields (``raw_tsv``: undecoded TSV fields, ``\\N`` for
+    NULL and backslash escapes, see ``_formats.tsv_field``). The function is generated so that the common
     case costs no call per field: typed JSON values pass through, text goes through ``int``/``float``
     directly. Anything unusual (or wrong) falls back to the per-field converters, whose errors name the
     column.
@@ -230,6 +248,8 @@ def compile_row_converter(
     slow = _slow_row([(c, dv.converters[k]) for c, k in columns.items()])
     env: dict[str, Any] = {f"c{i}": dv.converters[k] for i, k in enumerate(columns.values())}
     env["slow"] = slow
+    env["T"] = tsv_field
+    null = '== "\\\\N"' if raw_tsv else "is None"
     env["BOOL_TEXT"] = {k: (int(v) if sqlite else v) for k, v in _BOOL_TEXT.items()}
     exprs = []
     for i, (col, kind) in enumerate(columns.items()):
@@ -239,15 +259,17 @@ def compile_row_converter(
                 continue
             get = f"v[{positions[col]}]"
             if kind is ColumnKind.INT:
-                exprs.append(f"(None if (x := {get}) is None else int(x))")
+                exprs.append(f"(None if (x := {get}) {null} else int(x))")
             elif kind is ColumnKind.FLOAT:
-                exprs.append(f"(None if (x := {get}) is None else float(x))")
+                exprs.append(f"(None if (x := {get}) {null} else float(x))")
+            elif kind in (ColumnKind.TEXT, ColumnKind.JSON) and raw_tsv:
+                exprs.append(f'(None if (x := {get}) {null} else x if "\\\\" not in x else T(x))')
             elif kind in (ColumnKind.TEXT, ColumnKind.JSON):
                 exprs.append(get)
             elif kind is ColumnKind.BOOL:
-                exprs.append(f"(None if (x := {get}) is None else BOOL_TEXT[x])")
+                exprs.append(f"(None if (x := {get}) {null} else BOOL_TEXT[x])")
             else:
-                exprs.append(f"(None if (x := {get}) is None else c{i}(x))")
+                exprs.append(f"(None if (x := {get}) {null} else c{i}(x))")
             continue
         get = f"g({col!r})"
         if kind is ColumnKind.INT:
@@ -269,7 +291,8 @@ def compile_row_converter(
         fallback = "slow(key, v, ts)"
     else:
         env["positions"] = positions
-        fallback = "slow(key, {c: v[p] for c, p in positions.items()}, ts)"
+        value = "T(v[p])" if raw_tsv else "v[p]"
+        fallback = f"slow(key, {{c: {value} for c, p in positions.items()}}, ts)"
     source = "def convert(key, v, ts):\n"
     if positions is None:
         source += "    g = v.get\n"

@@ -17,7 +17,15 @@ from typing import IO, Any, cast
 
 import orjson
 
-__all__ = ["BAD_RECORD", "FileFormat", "ImportFormatError", "RawRecord", "RecordFile", "detect_format"]
+__all__ = [
+    "BAD_RECORD",
+    "FileFormat",
+    "ImportFormatError",
+    "RawRecord",
+    "RecordFile",
+    "detect_format",
+    "tsv_field",
+]
 
 # values: a dict (JSONL, or CSV/TSV with nested columns) or the record's field list (see _Header.positions).
 # A line that cannot be read as a record comes as action BAD_RECORD with the reason as its values, so that
@@ -93,6 +101,8 @@ class RecordFile:
         self._done = False
         # Set once a CSV/TSV header is read: column → field position, or None for dict values.
         self.positions: dict[str, int] | None = None
+        # True when positional values are a TSV line's undecoded fields (see tsv_field).
+        self.raw_tsv = False
 
     @property
     def bytes_read(self) -> int:
@@ -196,6 +206,14 @@ class _Header:
         self.width = len(names)
         # Without nested columns a record's values are its field list, read by position (no dict per row).
         self.positions: dict[str, int] | None = None if self.nested else {col: pos for pos, col in self.flat}
+
+    def record_tsv(self, lineno: int, fields: list[str]) -> RawRecord:
+        """:meth:`record` of a TSV line's undecoded fields (flat columns only)."""
+        if len(fields) != self.width:
+            return lineno, None, BAD_RECORD, None, f"expected {self.width} fields, found {len(fields)}"
+        ts = tsv_field(fields[self.ts]) if self.ts >= 0 else None
+        action = (tsv_field(fields[self.action]) if self.action >= 0 else None) or "U"
+        return lineno, ts, action, tsv_field(fields[self.key]), fields
 
     def record(self, path: Path, lineno: int, fields: list[Any]) -> RawRecord:
         if len(fields) != self.width:
@@ -304,18 +322,29 @@ def _tsv_unescape(field: str) -> str:
     return _TSV_ESCAPE.sub(lambda m: _TSV_ESCAPES.get(m.group(1), m.group(1)), field)
 
 
+def tsv_field(field: str) -> str | None:
+    """The value of one field of a TSV line as split: ``\\N`` is NULL, backslash escapes are undone."""
+    return None if field == "\\N" else (field if "\\" not in field else _tsv_unescape(field))
+
+
 def _read_tsv(path: Path, text: IO[str], owner: RecordFile) -> Iterator[RawRecord]:
     header: _Header | None = None
+    raw = False
     for lineno, line in enumerate(text, 1):
         line = line.rstrip("\r\n")
         if not line:
             continue
-        fields = [
-            None if f == "\\N" else (f if "\\" not in f else _tsv_unescape(f)) for f in line.split("\t")
-        ]
+        if raw:
+            # The value fields stay as split: the importer's row converter reads NULLs and escapes itself
+            # (one pass per row instead of two). Only the meta and key fields are decoded here.
+            fields: list[Any] = line.split("\t")
+            yield header.record_tsv(lineno, fields)  # type: ignore[union-attr]
+            continue
+        fields = [tsv_field(f) for f in line.split("\t")]
         if header is None:
             header = _Header(path, [f or "" for f in fields])
             owner.positions = header.positions
+            raw = owner.raw_tsv = header.positions is not None
             continue
         yield header.record(path, lineno, fields)
 

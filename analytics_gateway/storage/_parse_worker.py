@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import marshal
+import os
 import pickle
 import struct
 import sys
@@ -23,6 +24,7 @@ import orjson
 __all__ = ["HEADER", "decode", "encode", "main"]
 
 HEADER = struct.Struct("!Q")
+PARSER_NICENESS = 10
 
 
 def encode(message: tuple[str, Any]) -> bytes:
@@ -53,6 +55,9 @@ def main() -> None:
     from analytics_gateway.storage.tables import DAP_TABLES
 
     gc.disable()  # only acyclic tuples and dicts are made here; see importer.import_table
+    # The writer (SQLite: one thread) is the pipeline's narrowest stage: when parsers outnumber the free
+    # cores they yield to it, and use what it leaves.
+    os.nice(PARSER_NICENESS)
     out = sys.stdout.buffer
     job = orjson.loads(sys.stdin.buffer.read())
     try:

@@ -1,13 +1,13 @@
 """Page-view rollup deltas (behaviour §3.3, CONTRACT §7.10), computed from converted web_logs rows.
 
-Deltas are plain dicts so that a parser process can compute them next to the rows it sends; the importer
-subtracts the contribution of rows that turn out not to be new (known ids) before adding them up.
+The parser process counts the rows it reads and hands sorted cells to the importer, which adds them to the
+rollup tables as they come; rows that turn out not to be new (known ids, tombstoned) are counted again
+with ``sign=-1`` by the importer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -26,9 +26,11 @@ from analytics_gateway.storage.tables import (
 __all__ = [
     "ROLLUP_TABLES",
     "FlatDeltas",
-    "RollupDeltas",
+    "PageViewCounter",
+    "apply_deltas",
     "count_page_views",
     "rebuild_account_rollup",
+    "touched_courses",
 ]
 
 _WEB_LOG_COLUMNS = ["id", *DAP_TABLES["web_logs"].columns, "meta_ts"]
@@ -46,105 +48,147 @@ ROLLUP_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-# The three maps as lists of ``(*key, views, participations)``: cheap to pickle between processes.
+# The three rollups' cells as lists of ``(*key, views, participations)``, in key order: cheap to send
+# between processes, and upserted in the order of the tables' primary keys.
 FlatDeltas = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
 
+# A student's hourly and daily cells are nearly all new within a window of a million rows (the same
+# (course, student, hour) rarely recurs), so they are handed over this often. A course's daily cells by
+# category recur across the whole import (shuffled exports spread a course's day over every part), so they
+# are kept up to this many cells: each is written once per import instead of once per window.
+STUDENT_CELLS_PER_HANDOVER = 200_000
+COURSE_CELLS_KEPT = 1_500_000
 
-@dataclass
-class RollupDeltas:
-    """Increments per rollup key: ``key -> [views, participations]`` for each of the three rollups."""
 
-    course_daily: dict[tuple[Any, ...], list[int]] = field(default_factory=dict)
-    student_daily: dict[tuple[Any, ...], list[int]] = field(default_factory=dict)
-    student_hourly: dict[tuple[Any, ...], list[int]] = field(default_factory=dict)
+class PageViewCounter:
+    """Page views and participations of web_logs rows, counted into the rollups' cells.
+
+    The parser counts every row it reads into one counter and hands the cells over as
+    :data:`FlatDeltas` from time to time (:meth:`take`); the importer counts rows it did not insert with
+    ``sign=-1``. Memory is bounded by the cells kept, not by the rows counted.
+    """
+
+    def __init__(self, dv: DialectValues) -> None:
+        # Keys hold an hour *key* (SQLite: the timestamp text up to the hour, a C-level slice per row);
+        # it becomes the stored hour (and its day) once per cell, when the cells are handed over.
+        self.course_daily: dict[tuple[Any, ...], list[int]] = {}
+        self.student_hourly: dict[tuple[Any, ...], list[int]] = {}
+        self._hour_key = dv.hour_key
+        self._hour_of_key: dict[Any, Any] = {}
+        self._day_of_key: dict[Any, Any] = {}
+        self._hour_of, self._day_of = dv.hour_of_key, dv.day_of_key
+        self._categories: dict[Any, str] = {}
 
     @property
     def size(self) -> int:
-        """Number of keys held."""
-        return len(self.course_daily) + len(self.student_daily) + len(self.student_hourly)
+        """Cells held."""
+        return len(self.course_daily) + len(self.student_hourly)
 
-    def maps(self) -> tuple[dict[tuple[Any, ...], list[int]], ...]:
-        """The three maps, in the order of :data:`ROLLUP_TABLES`."""
-        return self.course_daily, self.student_daily, self.student_hourly
-
-    def merge(self, other: RollupDeltas) -> None:
-        """Add ``other`` into this."""
-        for mine, theirs in zip(self.maps(), other.maps(), strict=True):
-            for key, (views, parts) in theirs.items():
-                _add(mine, key, views, parts)
-
-    def flat(self) -> FlatDeltas:
-        """The deltas as :data:`FlatDeltas`."""
-        a, b, c = ([(*k, v[0], v[1]) for k, v in acc.items()] for acc in self.maps())
-        return a, b, c
-
-    def merge_flat(self, flat: FlatDeltas) -> None:
-        """Add deltas given as :data:`FlatDeltas`."""
-        for mine, rows in zip(self.maps(), flat, strict=True):
-            for *key_parts, views, parts in rows:
-                _add(mine, tuple(key_parts), views, parts)
-
-    async def flush(self, conn: AsyncConnection, dv: DialectValues) -> None:
-        """Add the deltas to the rollup tables and forget them."""
-        for (table, keys), acc in zip(ROLLUP_TABLES, self.maps(), strict=True):
-            if not acc:
+    def add(self, rows: Iterable[tuple[Any, ...]], sign: int = 1) -> None:
+        """Count converted web_logs rows (``sign=-1``: rows taken back out)."""
+        course_daily, student_hourly = self.course_daily, self.student_hourly
+        hourly_get, daily_get = student_hourly.get, course_daily.get
+        hour_key, day_of_key, categories = self._hour_key, self._day_of_key, self._categories
+        for row in rows:
+            course, user, ts = row[I_COURSE], row[I_USER], row[I_TS]
+            # CONTRACT §7.10: a page view has a user, a course and no masquerading real user.
+            if course is None or user is None or ts is None or row[I_REAL] is not None:
                 continue
-            # Sorted keys walk the primary-key B-tree in order: far fewer page visits than random order.
-            rows = sorted((*k, v[0], v[1]) for k, v in acc.items() if v[0] or v[1])
-            acc.clear()
-            if not rows:
-                continue
-            conflict = (
-                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
-                f"views = {table}.views + excluded.views, "
-                f"participations = {table}.participations + excluded.participations"
-            )
-            if dv.name == "sqlite":
-                sql = (
-                    f"INSERT INTO {table} ({', '.join(keys)}, views, participations) "
-                    f"VALUES ({dv.placeholders(len(keys) + 2)}) {conflict}"
-                )
-                await conn.exec_driver_sql(sql, rows)
+            part = sign if row[I_PART] else 0
+            hk = hour_key(ts)
+            key = (course, user, hk)
+            cell = hourly_get(key)
+            if cell is None:
+                student_hourly[key] = [sign, part]
             else:
-                types = {"course_id": "bigint", "user_id": "bigint", "day": "date", "category": "text"}
-                types["hour"] = "timestamp"
-                casts = [f"${i + 1}::{types[k]}[]" for i, k in enumerate(keys)]
-                casts += [f"${len(keys) + 1}::bigint[]", f"${len(keys) + 2}::bigint[]"]
-                sql = (
-                    f"INSERT INTO {table} ({', '.join(keys)}, views, participations) "
-                    f"SELECT * FROM unnest({', '.join(casts)}) {conflict}"
-                )
-                await conn.exec_driver_sql(sql, tuple(list(col) for col in zip(*rows, strict=True)))
-            if any(r[-2] < 0 or r[-1] < 0 for r in rows):
-                await conn.exec_driver_sql(f"DELETE FROM {table} WHERE views <= 0 AND participations <= 0")
+                cell[0] += sign
+                cell[1] += part
+            day = day_of_key.get(hk)
+            if day is None:
+                day = day_of_key[hk] = self._day_of(hk)
+            controller = row[I_CTRL]
+            cat = categories.get(controller)
+            if cat is None:
+                cat = page_view_category(controller)
+                if len(categories) < 10_000:
+                    categories[controller] = cat
+            key = (course, day, cat)
+            cell = daily_get(key)
+            if cell is None:
+                course_daily[key] = [sign, part]
+            else:
+                cell[0] += sign
+                cell[1] += part
+
+    def take(self, everything: bool = False) -> FlatDeltas | None:
+        """Hand over the cells due (all with ``everything``) and forget them; None when none are due."""
+        take_courses = everything or len(self.course_daily) >= COURSE_CELLS_KEPT
+        take_students = everything or len(self.student_hourly) >= STUDENT_CELLS_PER_HANDOVER
+        if not (take_courses or take_students):
+            return None
+        course_rows: list[tuple[Any, ...]] = []
+        daily_rows: list[tuple[Any, ...]] = []
+        hourly_rows: list[tuple[Any, ...]] = []
+        if take_courses:
+            course_rows = sorted((*k, v[0], v[1]) for k, v in self.course_daily.items() if v[0] or v[1])
+            self.course_daily = {}
+        if take_students:
+            # A student's day is the sum of their hours: derived from the hours handed over with it.
+            daily: dict[tuple[Any, ...], list[int]] = {}
+            hour_of_key, day_of_key, hour_of = self._hour_of_key, self._day_of_key, self._hour_of
+            for (course, user, hk), (views, parts) in self.student_hourly.items():
+                if views or parts:
+                    hour = hour_of_key.get(hk)
+                    if hour is None:
+                        hour = hour_of_key[hk] = hour_of(hk)
+                    hourly_rows.append((course, user, hour, views, parts))
+                    _add(daily, (course, user, day_of_key[hk]), views, parts)
+            hourly_rows.sort()
+            daily_rows = sorted((*k, v[0], v[1]) for k, v in daily.items() if v[0] or v[1])
+            self.student_hourly = {}
+        return course_rows, daily_rows, hourly_rows
 
 
-def count_page_views(rows: list[tuple[Any, ...]], dv: DialectValues, sign: int = 1) -> RollupDeltas:
-    """Rollup deltas of converted web_logs rows; ``sign=-1`` for rows being removed (or not inserted)."""
-    deltas = RollupDeltas()
-    course_daily, student_daily, student_hourly = deltas.maps()
-    hour_of, day_of = dv.hour_of, dv.day_of
-    category = page_view_category
-    # One object per distinct hour/day: keys hash faster and pickle memoises the repeats.
-    hours: dict[Any, Any] = {}
-    day_of_hour: dict[Any, Any] = {}
-    for row in rows:
-        course, user, ts = row[I_COURSE], row[I_USER], row[I_TS]
-        # CONTRACT §7.10: a page view has a user, a course and no masquerading real user.
-        if course is None or user is None or ts is None or row[I_REAL] is not None:
-            continue
-        part = sign if row[I_PART] else 0
-        hour = hour_of(ts)
-        hour = hours.setdefault(hour, hour)
-        _add(student_hourly, (course, user, hour), sign, part)
-        day = day_of_hour.get(hour)
-        if day is None:
-            day = day_of_hour[hour] = day_of(ts)
-        _add(course_daily, (course, day, category(row[I_CTRL])), sign, part)
-    # A student's day is the sum of their hours: derived from the (much smaller) hourly map.
-    for (course, user, hour), (views, parts) in student_hourly.items():
-        _add(student_daily, (course, user, day_of_hour[hour]), views, parts)
+def count_page_views(rows: Iterable[tuple[Any, ...]], dv: DialectValues, sign: int = 1) -> FlatDeltas:
+    """The rollup deltas of converted web_logs rows; ``sign=-1`` for rows removed (or not inserted)."""
+    counter = PageViewCounter(dv)
+    counter.add(rows, sign)
+    deltas = counter.take(everything=True)
+    assert deltas is not None
     return deltas
+
+
+def touched_courses(deltas: FlatDeltas) -> set[Any]:
+    """The courses whose page views these deltas change."""
+    return {row[0] for rows in deltas for row in rows}
+
+
+async def apply_deltas(conn: AsyncConnection, dv: DialectValues, deltas: FlatDeltas) -> None:
+    """Add :data:`FlatDeltas` to the rollup tables (the caller removes cells that reach zero)."""
+    for (table, keys), rows in zip(ROLLUP_TABLES, deltas, strict=True):
+        if not rows:
+            continue
+        conflict = (
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+            f"views = {table}.views + excluded.views, "
+            f"participations = {table}.participations + excluded.participations"
+        )
+        if dv.name == "sqlite":
+            sql = (
+                f"INSERT INTO {table} ({', '.join(keys)}, views, participations) "
+                f"VALUES ({dv.placeholders(len(keys) + 2)}) {conflict}"
+            )
+            await conn.exec_driver_sql(sql, rows)
+        else:
+            types = {"course_id": "bigint", "user_id": "bigint", "day": "date", "category": "text"}
+            types["hour"] = "timestamp"
+            casts = [f"${i + 1}::{types[k]}[]" for i, k in enumerate(keys)]
+            casts += [f"${len(keys) + 1}::bigint[]", f"${len(keys) + 2}::bigint[]"]
+            sql = (
+                f"INSERT INTO {table} ({', '.join(keys)}, views, participations) "
+                f"SELECT * FROM unnest({', '.join(casts)}) {conflict}"
+            )
+            await conn.exec_driver_sql(sql, tuple(list(col) for col in zip(*rows, strict=True)))
 
 
 def _add(acc: dict[tuple[Any, ...], list[int]], key: tuple[Any, ...], views: int, parts: int) -> None:

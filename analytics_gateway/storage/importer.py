@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from analytics_gateway.storage._convert import DialectValues, compile_row_converter, dialect_values
@@ -36,11 +38,15 @@ from analytics_gateway.storage._parse_worker import HEADER, decode
 from analytics_gateway.storage._rollups import (
     ROLLUP_TABLES,
     FlatDeltas,
-    RollupDeltas,
-    count_page_views,
+    PageViewCounter,
+    apply_deltas,
     rebuild_account_rollup,
+    touched_courses,
 )
 from analytics_gateway.storage._scopes import ScopeTracker, write_scope
+from analytics_gateway.storage._weblog_ids import id_hash, id_hashes, rows_of_ids
+from analytics_gateway.storage.engine import SQLITE_BUSY_TIMEOUT_MS
+from analytics_gateway.storage.queries._util import chunks
 from analytics_gateway.storage.tables import DAP_TABLES, ColumnKind, DapTableSpec, import_log
 
 __all__ = [
@@ -57,7 +63,9 @@ __all__ = [
 BATCH_SIZE = 10_000
 # Tables whose files add up to more than this are parsed in a separate process, in parallel with writing.
 PARALLEL_PARSE_BYTES = 32 * 1024 * 1024
-ROLLUP_FLUSH_KEYS = 200_000
+MAX_PARSER_PROCESSES = 4
+# web_logs ids are registered in sorted runs of this many rows (about 20 MB of pairs in memory).
+ID_RUN_ROWS = 200_000
 MAX_BAD_ROWS_KEPT = 100
 
 # Parents before children, web_logs (by far the largest) last.
@@ -214,50 +222,61 @@ async def import_table(
     # them over and over (quadratic in practice). Nothing here needs the cycle collector.
     gc_was_enabled = gc.isenabled()
     gc.disable()
+
+    async def load(conn: AsyncConnection) -> None:
+        writer = _WRITERS.get(name, _TableWriter)(conn, spec, dv, summary)
+        await writer.prepare()
+        source = _parse_in_process(files, spec, dv, skip_bad_rows) if not parallel else None
+        batches = _parse_in_workers(files, name, dv.name, skip_bad_rows) if parallel else source
+        assert batches is not None
+        async for batch in _aiter(batches):
+            summary.skipped += len(batch.bad_rows)
+            room = MAX_BAD_ROWS_KEPT - len(summary.bad_rows)
+            if room > 0:
+                summary.bad_rows.extend(batch.bad_rows[:room])
+            await writer.apply(batch)
+            if progress is not None:
+                progress(name, summary.records, batch.bytes_done, total_bytes)
+        await writer.finish()
+        if (summary.upserted or summary.deleted) and dv.name == "postgresql":
+            # Fresh planner statistics with the rows (ANALYZE samples: about a second even for
+            # web_logs): without them, a database whose autovacuum is off or behind plans the analytics'
+            # joins blind.
+            await conn.exec_driver_sql(f"ANALYZE {', '.join(_q(t) for t in writer.changed_tables())}")
+        if summary.upserted or summary.deleted:
+            # Same transaction as the rows: the data version moves exactly when they become visible.
+            if dv.name != "sqlite":
+                # Held from here to the commit (a moment): concurrent imports take their ids in commit
+                # order, so a higher version always means a later commit (resolvers/consistency.py).
+                # Plain reads of import_log are not blocked. SQLite writers are serial already.
+                await conn.exec_driver_sql("LOCK TABLE import_log IN SHARE ROW EXCLUSIVE MODE")
+            logged = await conn.execute(
+                import_log.insert().values(
+                    table_name=name,
+                    finished_at=datetime.now(UTC).replace(tzinfo=None),
+                    upserted=summary.upserted,
+                    deleted=summary.deleted,
+                )
+            )
+            key = logged.inserted_primary_key
+            assert key is not None
+            await write_scope(conn, int(key[0]), writer.scope)
+        if progress is not None:
+            progress(name, summary.records, total_bytes, total_bytes)
+
     try:
-        async with engine.begin() as conn:
+        async with engine.connect() as conn:
+            bulk = False
             if dv.name == "sqlite":
                 # A big page cache keeps the B-trees of large tables in memory during the import.
                 await conn.exec_driver_sql("PRAGMA cache_size = -1000000")
-            writer = _WRITERS.get(name, _TableWriter)(conn, spec, dv, summary)
-            await writer.prepare()
-            source = _parse_in_process(files, spec, dv, skip_bad_rows) if not parallel else None
-            batches = _parse_in_worker(files, name, dv.name, skip_bad_rows) if parallel else source
-            assert batches is not None
-            async for batch in _aiter(batches):
-                summary.skipped += len(batch.bad_rows)
-                room = MAX_BAD_ROWS_KEPT - len(summary.bad_rows)
-                if room > 0:
-                    summary.bad_rows.extend(batch.bad_rows[:room])
-                await writer.apply(batch)
-                if progress is not None:
-                    progress(name, summary.records, batch.bytes_done, total_bytes)
-            await writer.finish()
-            if (summary.upserted or summary.deleted) and dv.name == "postgresql":
-                # Fresh planner statistics with the rows (ANALYZE samples: about a second even for
-                # web_logs): without them, a database whose autovacuum is off or behind plans the analytics'
-                # joins blind.
-                await conn.exec_driver_sql(f"ANALYZE {', '.join(_q(t) for t in writer.changed_tables())}")
-            if summary.upserted or summary.deleted:
-                # Same transaction as the rows: the data version moves exactly when they become visible.
-                if dv.name != "sqlite":
-                    # Held from here to the commit (a moment): concurrent imports take their ids in commit
-                    # order, so a higher version always means a later commit (resolvers/consistency.py).
-                    # Plain reads of import_log are not blocked. SQLite writers are serial already.
-                    await conn.exec_driver_sql("LOCK TABLE import_log IN SHARE ROW EXCLUSIVE MODE")
-                logged = await conn.execute(
-                    import_log.insert().values(
-                        table_name=name,
-                        finished_at=datetime.now(UTC).replace(tzinfo=None),
-                        upserted=summary.upserted,
-                        deleted=summary.deleted,
-                    )
-                )
-                key = logged.inserted_primary_key
-                assert key is not None
-                await write_scope(conn, int(key[0]), writer.scope)
-            if progress is not None:
-                progress(name, summary.records, total_bytes, total_bytes)
+                bulk = await _enter_bulk_mode(conn)
+            try:
+                async with conn.begin():
+                    await load(conn)
+            finally:
+                if bulk:
+                    await _leave_bulk_mode(conn)
     except ImportFormatError as exc:
         raise ImportFailedError(name, exc) from exc
     except Exception as exc:
@@ -269,13 +288,45 @@ async def import_table(
     return summary
 
 
+async def _enter_bulk_mode(conn: AsyncConnection) -> bool:
+    """Use a rollback journal for this import when no other connection has the SQLite database open.
+
+    In WAL mode every page an import writes is written twice, to the log and, at the checkpoint after the
+    commit, to the database (a sixth of a 20-million-row web_logs import went to that). With a rollback
+    journal new pages go straight to the database and only pages that existed are journaled first; the
+    transaction is as atomic (a crash leaves a journal that the next opener rolls back). SQLite allows
+    the switch only when this is the database's sole connection, so a running server keeps WAL and its
+    concurrent reads; a server started during a bulk import waits for it. Returns whether it switched.
+    """
+    await conn.exec_driver_sql("PRAGMA busy_timeout = 0")  # in use elsewhere: answer at once
+    try:
+        mode = (await conn.exec_driver_sql("PRAGMA journal_mode = TRUNCATE")).scalar_one()
+    except OperationalError:  # "database is locked": another connection has it open
+        mode = None
+        await conn.rollback()
+    finally:
+        await conn.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        await conn.commit()
+    return str(mode).lower() == "truncate"
+
+
+async def _leave_bulk_mode(conn: AsyncConnection) -> None:
+    """Back to WAL after a bulk import (committed or rolled back)."""
+    try:
+        await conn.exec_driver_sql("PRAGMA journal_mode = WAL")
+        await conn.commit()
+    except OperationalError:  # a connection that opened meanwhile holds it: the next one switches back
+        await conn.rollback()
+
+
 @dataclass
 class _Batch:
     """Converted records of one batch, ready to apply.
 
     ``upserts`` are ``(key, *values, meta_ts)`` rows, newest per key; ``deletes`` are ``(key, meta_ts)``;
-    ``duplicates`` counts records superseded inside the batch. For web_logs, ``deltas`` are the rollup
-    increments of all ``upserts`` (computed by the parser, corrected by the writer).
+    ``duplicates`` counts records superseded inside the batch. For web_logs, ``hashes`` are the id hashes
+    of ``upserts``, in order, and ``deltas`` (now and then) rollup cells the parser counted from this and
+    earlier batches; the writer counts rows it does not insert back out.
     """
 
     upserts: list[tuple[Any, ...]]
@@ -284,18 +335,19 @@ class _Batch:
     bad_rows: list[BadRow]
     bytes_done: int
     deltas: FlatDeltas | None = None
+    hashes: list[int] | None = None
 
     def to_wire(self) -> tuple[Any, ...]:
         """Plain tuples and lists (marshal-able when the values are)."""
         bad = [(b.path, b.line, b.message) for b in self.bad_rows]
-        return (self.upserts, self.deletes, self.duplicates, bad, self.bytes_done, self.deltas)
+        return (self.upserts, self.deletes, self.duplicates, bad, self.bytes_done, self.deltas, self.hashes)
 
     @classmethod
     def from_wire(cls, wire: tuple[Any, ...]) -> _Batch:
         """The batch sent by :meth:`to_wire`."""
-        upserts, deletes, duplicates, bad, bytes_done, deltas = wire
+        upserts, deletes, duplicates, bad, bytes_done, deltas, hashes = wire
         bad_rows = [BadRow(path, line, message) for path, line, message in bad]
-        return cls(upserts, deletes, duplicates, bad_rows, bytes_done, deltas)
+        return cls(upserts, deletes, duplicates, bad_rows, bytes_done, deltas, hashes)
 
 
 def _parse(
@@ -308,6 +360,7 @@ def _parse(
     convert_ts = dv.converters[ColumnKind.TIMESTAMP]
     epoch = dv.epoch
     web_logs = spec.name == "web_logs"
+    counter = PageViewCounter(dv) if web_logs else None
     done_bytes = 0
     last_raw_ts: Any = object()
     last_ts: Any = epoch
@@ -342,7 +395,7 @@ def _parse(
                 if action == "U":
                     if values.__class__ is list and positions is not source.positions:
                         positions = source.positions
-                        convert = compile_row_converter(spec.columns, dv, positions)
+                        convert = compile_row_converter(spec.columns, dv, positions, source.raw_tsv)
                     rec: tuple[Any, str, tuple[Any, ...] | None] = (ts, "U", convert(key, values, ts))
                 elif action == "D":
                     rec = (ts, "D", None)
@@ -358,11 +411,13 @@ def _parse(
             if prev is None or prev[0] <= ts:
                 pending[key] = rec
             if count >= BATCH_SIZE:
-                yield _make_batch(pending, count, bad, done_bytes + source.bytes_read, web_logs, dv)
+                yield _make_batch(pending, count, bad, done_bytes + source.bytes_read, counter)
                 pending, count, bad = {}, 0, []
         done_bytes += source.size
         if count or bad:
-            yield _make_batch(pending, count, bad, done_bytes, web_logs, dv)
+            yield _make_batch(pending, count, bad, done_bytes, counter)
+    if counter is not None:  # the page views still held
+        yield _Batch([], [], 0, [], done_bytes, counter.take(everything=True))
 
 
 def _make_batch(
@@ -370,13 +425,17 @@ def _make_batch(
     count: int,
     bad: list[BadRow],
     bytes_done: int,
-    web_logs: bool,
-    dv: DialectValues,
+    counter: PageViewCounter | None,
 ) -> _Batch:
     upserts = [rec[2] for rec in pending.values() if rec[2] is not None]
     deletes = [(key, rec[0]) for key, rec in pending.items() if rec[1] == "D"]
-    deltas = count_page_views(upserts, dv).flat() if web_logs else None
-    return _Batch(upserts, deletes, count - len(pending), bad, bytes_done, deltas)
+    if counter is None:
+        return _Batch(upserts, deletes, count - len(pending), bad, bytes_done)
+    # The parser does the per-row work of web_logs: page views counted, ids hashed.
+    counter.add(upserts)
+    deltas = counter.take()
+    hashes = id_hashes([r[0] for r in upserts])
+    return _Batch(upserts, deletes, count - len(pending), bad, bytes_done, deltas, hashes)
 
 
 def _parse_in_process(
@@ -386,8 +445,67 @@ def _parse_in_process(
 
 
 # --- Parallel parsing -------------------------------------------------------------------------------------
-# Parsing and converting is pure Python and about as costly as writing, so big tables are parsed in a
-# separate process (storage/_parse_worker.py) while this process writes.
+# Parsing and converting is pure Python and about as costly as writing, so big tables are parsed in
+# separate processes (storage/_parse_worker.py) while this process writes: one per core (the writer mostly
+# waits on SQLite), each with its share of the files. Batches are applied in whatever order they arrive;
+# that order does not matter: the newest meta.ts wins, deletes leave tombstones, a web_logs id is kept once.
+
+
+def parser_processes(files: int) -> int:
+    """How many parser processes a table of this many files gets."""
+    return max(1, min(files, os.cpu_count() or 1, MAX_PARSER_PROCESSES))
+
+
+def _shares(files: Sequence[Path], count: int) -> list[list[Path]]:
+    """``files`` in ``count`` shares of about equal size (each share keeps the files' order)."""
+    sizes = {f: f.stat().st_size for f in files}
+    load = [0] * count
+    owner: dict[Path, int] = {}
+    for f in sorted(files, key=lambda f: -sizes[f]):
+        i = load.index(min(load))
+        owner[f] = i
+        load[i] += sizes[f]
+    return [s for s in ([f for f in files if owner[f] == i] for i in range(count)) if s]
+
+
+async def _parse_in_workers(
+    files: Sequence[Path], table: str, dialect: str, skip_bad_rows: bool
+) -> AsyncIterator[_Batch]:
+    shares = _shares(files, parser_processes(len(files)))
+    if len(shares) == 1:
+        async for batch in _parse_in_worker(shares[0], table, dialect, skip_bad_rows):
+            yield batch
+        return
+    queue: asyncio.Queue[tuple[int, _Batch | BaseException | None]] = asyncio.Queue(maxsize=2 * len(shares))
+
+    async def pump(i: int, share: list[Path]) -> None:
+        try:
+            async for batch in _parse_in_worker(share, table, dialect, skip_bad_rows):
+                await queue.put((i, batch))
+            await queue.put((i, None))
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # handed to the consumer, which raises it
+            await queue.put((i, exc))
+
+    tasks = [asyncio.create_task(pump(i, share)) for i, share in enumerate(shares)]
+    done_bytes = [0] * len(shares)
+    running = len(shares)
+    try:
+        while running:
+            i, item = await queue.get()
+            if item is None:
+                running -= 1
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                done_bytes[i] = item.bytes_done  # each worker counts the bytes of its own share
+                item.bytes_done = sum(done_bytes)
+                yield item
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _parse_in_worker(
@@ -577,78 +695,240 @@ class _TableWriter:
 
 
 class _WebLogsWriter(_TableWriter):
-    """web_logs: insert unseen ids only and keep the page-view rollups in step."""
+    """web_logs: append unseen ids only, keep their id index and the page-view rollups in step.
+
+    Rows are appended first and their ids registered in sorted runs of about :data:`ID_RUN_ROWS` rows
+    (``storage/_weblog_ids.py``): when every hash of a run was free, which is the usual case, that is all.
+    Otherwise the run is resolved: a row whose id is already stored (a redelivery) is removed again and its
+    page views taken back out; a row whose hash belongs to another id goes to the overflow table. After a
+    run with many redeliveries (re-importing files already imported), known ids are looked up before
+    appending instead, until a run comes clean.
+    """
 
     def __init__(
         self, conn: AsyncConnection, spec: DapTableSpec, dv: DialectValues, summary: TableSummary
     ) -> None:
         super().__init__(conn, spec, dv, summary)
-        self.rollups = RollupDeltas()
+        # Page views of rows counted by the parser but not inserted (known ids, tombstoned, removed).
+        self.taken_back = PageViewCounter(dv)
+        self.negative = False  # cells may have gone below zero for a while: drop empty cells at the end
+        self.col_list = ", ".join(_q(c) for c in self.cols)
+        if self.sqlite:  # SQLite numbers appended rows itself: max(seq) + 1, + 2, ...
+            self.append_sql = f"INSERT INTO web_logs ({self.col_list}) {self.values_sql}"
+            # The run travels as one JSON array and SQLite sorts it: inserts walk the B-tree in key order.
+            self.register_sql = (
+                "INSERT OR IGNORE INTO web_log_ids (id_hash, seq) "
+                "SELECT value, ? + key FROM json_each(?) ORDER BY value"
+            )
+        else:
+            kinds = [spec.key_kind, *spec.columns.values(), ColumnKind.TIMESTAMP]
+            arrays = ", ".join(f"${i + 2}::{_PG_TYPES[k]}[]" for i, k in enumerate(kinds))
+            self.append_sql = (
+                f"INSERT INTO web_logs (seq, {self.col_list}) SELECT * FROM unnest($1::bigint[], {arrays})"
+            )
+            self.register_sql = (
+                "INSERT INTO web_log_ids (id_hash, seq) SELECT * FROM unnest($1::bigint[], $2::bigint[]) "
+                "ON CONFLICT (id_hash) DO NOTHING"
+            )
+        self.next_seq: int | None = None
+        # Rows appended and not yet registered: seqs run_first, run_first + 1, ... with these id hashes.
+        self.run_first = 0
+        self.run_hashes: list[int] = []
+        self.lookup_first = False
+        self.has_overflow = False
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        if not self.sqlite:
+            # One web_logs import at a time: between appending a run and registering its ids, another
+            # import must not register the same ids. Readers are not blocked. (SQLite writers are serial.)
+            await self.conn.exec_driver_sql("LOCK TABLE web_log_ids IN EXCLUSIVE MODE")
+        found = await self.conn.exec_driver_sql("SELECT 1 FROM web_log_id_overflow LIMIT 1")
+        self.has_overflow = found.first() is not None
+
+    async def _seq(self) -> int:
+        """The ``seq`` the next appended row gets."""
+        if self.next_seq is None:
+            top = await self.conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM web_logs")
+            self.next_seq = int(top.scalar_one()) + 1
+        return self.next_seq
+
+    async def apply(self, batch: _Batch) -> None:
+        if batch.deltas is not None:
+            await self._add_deltas(batch.deltas)
+        await super().apply(batch)
+
+    async def _add_deltas(self, deltas: FlatDeltas) -> None:
+        # Courses whose page views changed: the import's scope, and whose accounts' rollup is rebuilt.
+        self.scope.add_courses(touched_courses(deltas))
+        await apply_deltas(self.conn, self.dv, deltas)
+
+    async def _take_back(self, rows: list[tuple[Any, ...]]) -> None:
+        """Count rows the parser counted but that are not (or no longer) stored back out."""
+        self.taken_back.add(rows, -1)
+        # A negative cell may be applied before the parser hands over its positive part (a course's daily
+        # cells come at the end); the sum is right once both are in, and empty cells are dropped then.
+        self.negative = self.negative or bool(rows)
+        deltas = self.taken_back.take()
+        if deltas is not None:
+            await self._add_deltas(deltas)
 
     async def write_upserts(self, rows: list[tuple[Any, ...]], batch: _Batch) -> int:
-        # A known id is the same request delivered again (at-least-once upstream): skipped, not updated.
-        if batch.deltas is not None:
-            self.rollups.merge_flat(batch.deltas)
-        else:
-            self.rollups.merge(count_page_views(batch.upserts, self.dv))
-        if len(rows) != len(batch.upserts):  # some were tombstoned: take their page views back out
+        # The parser counted the page views of all the batch's rows; rows not appended are taken back out.
+        if len(rows) != len(batch.upserts):  # some were tombstoned
             kept = {r[0] for r in rows}
-            self.rollups.merge(count_page_views([r for r in batch.upserts if r[0] not in kept], self.dv, -1))
-        new_ids: set[Any] | None = None
-        if not rows:
-            inserted = 0
-        elif self.sqlite:
-            # SQLite gives a new row max(rowid) + 1, so this batch's rows are those above the current
-            # maximum (read now: deletes earlier in the import may have lowered it).
-            top = await self.conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM web_logs")
-            max_rowid = int(top.scalar_one())
-            result = await self.conn.exec_driver_sql(self.insert_new_sql, rows)
-            inserted = result.rowcount
-            if inserted != len(rows):
-                found = await self.conn.exec_driver_sql(
-                    "SELECT id FROM web_logs WHERE rowid > ?", (max_rowid,)
+            await self._take_back([r for r in batch.upserts if r[0] not in kept])
+        hashes = batch.hashes if batch.hashes is not None and rows is batch.upserts else None
+        if hashes is None:
+            hashes = id_hashes([r[0] for r in rows])
+        if rows and (self.lookup_first or self.has_overflow):
+            known = {
+                r[1]
+                for r in await rows_of_ids(
+                    self.conn, [r[0] for r in rows], "w.id", overflow=self.has_overflow
                 )
-                new_ids = {row[0] for row in found}
+            }
+            if known:
+                await self._take_back([r for r in rows if r[0] in known])
+                keep = [i for i, r in enumerate(rows) if r[0] not in known]
+                rows, hashes = [rows[i] for i in keep], [hashes[i] for i in keep]
+        if not rows:
+            return 0
+        first = await self._seq()
+        if self.sqlite:
+            await self.conn.exec_driver_sql(self.append_sql, rows)
         else:
-            result = await self.conn.exec_driver_sql(
-                self.insert_new_sql + " RETURNING id", self._params(rows)
-            )
-            returned = {row[0] for row in result}
-            inserted = len(returned)
-            if inserted != len(rows):
-                new_ids = returned
-        if new_ids is not None:  # known ids: their page views were counted when they were first imported
-            self.rollups.merge(count_page_views([r for r in rows if r[0] not in new_ids], self.dv, -1))
-        if self.rollups.size >= ROLLUP_FLUSH_KEYS:
-            await self._flush()
-        return inserted
+            seqs = list(range(first, first + len(rows)))
+            await self.conn.exec_driver_sql(self.append_sql, (seqs, *self._params(rows)))
+        self.next_seq = first + len(rows)
+        if not self.run_hashes:
+            self.run_first = first
+        self.run_hashes.extend(hashes)
+        if len(self.run_hashes) >= ID_RUN_ROWS:
+            await self._register()
+        return len(rows)
 
-    async def _flush(self) -> None:
-        # Courses whose page views changed: the import's scope, and whose accounts' rollup is rebuilt.
-        self.scope.add_courses([key[0] for key in self.rollups.course_daily])
-        await self.rollups.flush(self.conn, self.dv)
+    async def _register(self) -> None:
+        """Register the ids of the appended run; resolve the rows whose hash was taken."""
+        first, hashes, self.run_hashes = self.run_first, self.run_hashes, []
+        if not hashes:
+            return
+        if self.sqlite:
+            top = await self.conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM web_logs")
+            if int(top.scalar_one()) != first + len(hashes) - 1:  # never expected: SQLite numbers max + 1
+                raise RuntimeError("web_logs rows were not numbered in append order")
+            params: tuple[Any, ...] = (first, orjson.dumps(hashes).decode())
+        else:
+            params = (hashes, list(range(first, first + len(hashes))))
+        registered = (await self.conn.exec_driver_sql(self.register_sql, params)).rowcount
+        if registered == len(hashes):
+            self.lookup_first = False
+            return
+        await self._resolve([(h, first + i) for i, h in enumerate(hashes)])
+
+    async def _resolve(self, run: list[tuple[int, int]]) -> None:
+        """Rows of ``run`` whose hash is held by another row: redeliveries go, collisions overflow."""
+        holder: dict[int, int] = {}
+        for part in chunks([h for h, _ in run]):
+            for h, seq in await self._select(
+                "SELECT id_hash, seq FROM web_log_ids WHERE id_hash", part, "bigint"
+            ):
+                holder[h] = seq
+        lost = [(h, seq) for h, seq in run if holder[h] != seq]
+        id_of: dict[int, str] = {}
+        wanted = sorted({seq for _, seq in lost} | {holder[h] for h, _ in lost})
+        for part in chunks(wanted):
+            id_of.update(await self._select("SELECT seq, id FROM web_logs WHERE seq", part, "bigint"))
+        colliding = sorted({id_of[seq] for h, seq in lost if id_of[seq] != id_of[holder[h]]})
+        in_overflow: set[str] = set()
+        for names in chunks(colliding):
+            in_overflow.update(
+                i for (i,) in await self._select("SELECT id FROM web_log_id_overflow WHERE id", names, "text")
+            )
+        doomed: list[int] = []
+        overflow: dict[str, int] = {}
+        for h, seq in sorted(lost, key=lambda pair: pair[1]):  # earlier rows first: the first copy stays
+            mine = id_of[seq]
+            if mine == id_of[holder[h]] or mine in in_overflow or mine in overflow:
+                doomed.append(seq)
+            else:
+                overflow[mine] = seq
+        if overflow:
+            await self.conn.exec_driver_sql(
+                "INSERT INTO web_log_id_overflow (id, seq) VALUES "
+                + ("(?, ?)" if self.sqlite else "($1, $2)"),
+                list(overflow.items()),
+            )
+            self.has_overflow = True
+        if doomed:
+            cols = ", ".join(_q(c) for c in self.cols)
+            removed: list[tuple[Any, ...]] = []
+            for part in chunks(doomed):
+                removed.extend(
+                    tuple(r)
+                    for r in await self._select(f"SELECT {cols} FROM web_logs WHERE seq", part, "bigint")
+                )
+                await self._select("DELETE FROM web_logs WHERE seq", part, "bigint", fetch=False)
+            await self._take_back(removed)
+            self.summary.upserted -= len(doomed)
+            self.summary.duplicates += len(doomed)
+            self.next_seq = None  # the last rows may be gone: SQLite numbers from the new maximum
+        self.lookup_first = len(doomed) * 100 > len(run)
+
+    async def _select(
+        self, head: str, values: Sequence[Any], pg_type: str, *, fetch: bool = True
+    ) -> list[Any]:
+        """``head IN (values)`` (SQLite) or ``head = ANY($1)`` (PostgreSQL); the rows, or none."""
+        if self.sqlite:
+            result = await self.conn.exec_driver_sql(
+                f"{head} IN ({', '.join('?' * len(values))})", tuple(values)
+            )
+        else:
+            result = await self.conn.exec_driver_sql(f"{head} = ANY($1::{pg_type}[])", (list(values),))
+        return [tuple(r) for r in result] if fetch else []
 
     async def write_deletes(self, deletes: list[tuple[Any, Any]]) -> None:
+        await self._register()  # rows appended earlier in this import are found through their ids too
         ts_of = dict(deletes)
-        ids = list(ts_of)
-        cols = ", ".join(_q(c) for c in self.cols)
-        if self.sqlite:
-            sql = f"SELECT {cols} FROM web_logs WHERE id IN ({', '.join('?' * len(ids))})"
-            result = await self.conn.exec_driver_sql(sql, tuple(ids))
-        else:
-            result = await self.conn.exec_driver_sql(
-                f"SELECT {cols} FROM web_logs WHERE id = ANY($1::text[])", (ids,)
-            )
-        doomed = [tuple(row) for row in result if row[-1] <= ts_of[row[0]]]
-        if doomed:
-            await self.conn.exec_driver_sql(self.delete_sql, [(row[0], row[-1]) for row in doomed])
-            self.rollups.merge(count_page_views(doomed, self.dv, -1))
+        cols = ", ".join(f"w.{_q(c)}" for c in self.cols)
+        found = await rows_of_ids(self.conn, list(ts_of), cols, overflow=self.has_overflow)
+        doomed = [row for row in found if row[1] in ts_of and row[-1] <= ts_of[row[1]]]
+        if not doomed:
+            return
+        # A row holds its id's hash in web_log_ids, or is in the overflow table (the hash is another's).
+        registered = [(id_hash(row[1]), row[0]) for row in doomed]
+        p1, p2 = self._p(1), self._p(2)
+        await self.conn.exec_driver_sql(
+            f"DELETE FROM web_log_ids WHERE id_hash = {p1} AND seq = {p2}", registered
+        )
+        for part in chunks([row[0] for row in doomed]):
+            await self._select("DELETE FROM web_logs WHERE seq", part, "bigint", fetch=False)
+        if self.has_overflow:
+            for part in chunks([row[1] for row in doomed]):
+                await self._select("DELETE FROM web_log_id_overflow WHERE id", part, "text", fetch=False)
+        # Deleted rows were counted by earlier imports (or by the parser, earlier in this one).
+        await self._take_back([row[1:] for row in doomed])
+        self.next_seq = None
 
     def changed_tables(self) -> list[str]:
-        return [self.spec.name, *(table for table, _ in ROLLUP_TABLES), "page_view_account_daily"]
+        return [
+            self.spec.name,
+            "web_log_ids",
+            "web_log_id_overflow",
+            *(table for table, _ in ROLLUP_TABLES),
+            "page_view_account_daily",
+        ]
 
     async def finish(self) -> None:
-        await self._flush()
+        await self._register()
+        deltas = self.taken_back.take(everything=True)
+        if deltas is not None:
+            await self._add_deltas(deltas)
+        if self.negative:
+            for table, _ in ROLLUP_TABLES:
+                await self.conn.exec_driver_sql(
+                    f"DELETE FROM {table} WHERE views <= 0 AND participations <= 0"
+                )
         await self.scope.finish()
         if self.scope.courses:
             await rebuild_account_rollup(self.conn, self.scope.accounts)

@@ -12,6 +12,8 @@ clean import leaves it, and the page-view rollups equal a direct count over the 
   (CONTRACT §7.10: a page view has a user, a course and no ``real_user_id``; a participation has
   ``participated`` true; days and hours are UTC; the category is §3.3's lookup of the controller), and the
   account rollup cells that differ from the course rollup summed per course placement.
+* :func:`web_log_id_problems` checks the id index of ``web_logs``: each row registered once, under its own
+  id.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from analytics_gateway.storage._weblog_ids import id_hash
 from analytics_gateway.storage.categories import page_view_category
 from analytics_gateway.storage.tables import DAP_TABLES, metadata
 
@@ -36,6 +39,7 @@ __all__ = [
     "rollup_mismatches",
     "stored_rollups",
     "table_digests",
+    "web_log_id_problems",
 ]
 
 ROLLUP_TABLE_NAMES = (
@@ -79,20 +83,61 @@ async def table_digests(
     for name in tables:
         if name not in metadata.tables:
             raise ValueError(f"unknown table {name!r}")
+        # Content only: web_logs' `seq` is where a row was stored, which depends on arrival order.
+        cols = ", ".join(f'"{c.name}"' for c in metadata.tables[name].columns if c.name != "seq")
         if sqlite:
-            cols = ", ".join(f'"{c.name}"' for c in metadata.tables[name].columns)
             sql = (
                 f"SELECT count(*), coalesce(sum({_HASH_FUNCTION}(0, {cols})), 0), "
                 f"coalesce(sum({_HASH_FUNCTION}(1, {cols})), 0) FROM {name}"
             )
         else:
             sql = (
-                "SELECT count(*), coalesce(sum(hashtextextended(t::text, 0)::numeric), 0), "
-                f"coalesce(sum(hashtextextended(t::text, 1)::numeric), 0) FROM {name} t"
+                f"SELECT count(*), coalesce(sum(hashtextextended(ROW({cols})::text, 0)::numeric), 0), "
+                f"coalesce(sum(hashtextextended(ROW({cols})::text, 1)::numeric), 0) FROM {name}"
             )
         row: tuple[Any, ...] = tuple((await conn.exec_driver_sql(sql)).one())
         out[name] = (int(row[0]), int(row[1]), int(row[2]))
     return out
+
+
+async def web_log_id_problems(conn: AsyncConnection) -> list[str]:
+    """What is wrong with the id index of ``web_logs`` (``storage/_weblog_ids.py``); empty: nothing.
+
+    Every row is registered exactly once, under the hash of its own id or in the overflow table, no
+    registration points at a missing row or another id, and no id is stored twice.
+    """
+
+    async def count(sql: str) -> int:
+        return int((await conn.exec_driver_sql(sql)).scalar_one())
+
+    problems: list[str] = []
+    rows = await count("SELECT count(*) FROM web_logs")
+    hashed = await count("SELECT count(*) FROM web_log_ids")
+    spilled = await count("SELECT count(*) FROM web_log_id_overflow")
+    if hashed + spilled != rows:
+        problems.append(f"{rows} rows but {hashed} + {spilled} registrations")
+    checks = {
+        "registrations of missing rows": "SELECT count(*) FROM web_log_ids i "
+        "LEFT JOIN web_logs w ON w.seq = i.seq WHERE w.seq IS NULL",
+        "overflow entries of missing rows or other ids": "SELECT count(*) FROM web_log_id_overflow o "
+        "LEFT JOIN web_logs w ON w.seq = o.seq WHERE w.seq IS NULL OR w.id <> o.id",
+        "rows registered twice": "SELECT count(*) FROM (SELECT seq FROM (SELECT seq FROM web_log_ids "
+        "UNION ALL SELECT seq FROM web_log_id_overflow) r GROUP BY seq HAVING count(*) > 1) t",
+        "ids stored twice": "SELECT count(*) FROM "
+        "(SELECT id FROM web_logs GROUP BY id HAVING count(*) > 1) t",
+    }
+    for what, sql in checks.items():
+        if found := await count(sql):
+            problems.append(f"{found} {what}")
+    result = await conn.stream(
+        text("SELECT i.id_hash, w.id FROM web_log_ids i JOIN web_logs w ON w.seq = i.seq")
+    )
+    wrong = 0
+    async for part in result.partitions(10_000):
+        wrong += sum(1 for h, web_log_id in part if id_hash(web_log_id) != h)
+    if wrong:
+        problems.append(f"{wrong} registrations under another id's hash")
+    return problems
 
 
 def _as_date(value: Any) -> date:

@@ -49,6 +49,8 @@ __all__ = [
     "page_view_student_daily",
     "page_view_student_hourly",
     "progress",
+    "web_log_id_overflow",
+    "web_log_ids",
 ]
 
 NAMING = {
@@ -115,9 +117,17 @@ def _dap(
     indexes: list[tuple[str, ...]],
     *,
     key_kind: ColumnKind = ColumnKind.INT,
+    surrogate_key: bool = False,
 ) -> Table:
     key_type: TypeEngine[Any] = IdType if key_kind is ColumnKind.INT else String(64)
-    cols: list[Column[Any]] = [Column("id", key_type, primary_key=True, autoincrement=False)]
+    cols: list[Column[Any]]
+    if surrogate_key:  # rows keyed by an append-order `seq`; `id` is unique through another table
+        cols = [
+            Column("seq", IdType, primary_key=True, autoincrement=False),
+            Column("id", key_type, nullable=False),
+        ]
+    else:
+        cols = [Column("id", key_type, primary_key=True, autoincrement=False)]
     for col, kind in columns.items():
         cols.append(Column(col, _SQL_TYPES[kind]))
     cols.append(Column("meta_ts", DateTime, nullable=False))
@@ -520,6 +530,10 @@ role_overrides = _dap(
 
 # canvas_logs.web_logs: only the columns analytics and filtering need are kept; the table grows with
 # every request an institution serves, so each column costs real disk.
+#
+# Rows are stored in import order under `seq` (an append at the end of the table's B-tree), and `id` has no
+# index: a random-UUID index is a random insert into a B-tree as large as the table's row count, the cost
+# that kept the importer under 50,000 rows/s. Uniqueness of `id` is kept by `web_log_ids` instead (below).
 web_logs = _dap(
     "web_logs",
     {
@@ -538,7 +552,26 @@ web_logs = _dap(
     },
     [],
     key_kind=ColumnKind.TEXT,
+    surrogate_key=True,
 )
+
+# The id index of web_logs: a 64-bit hash of each id (`storage/_weblog_ids.py`) → the row's `seq`. A rowid
+# table of small integer keys, filled in sorted runs, is several times cheaper to grow than an index on the
+# id text, and stays small enough to live in the page cache. Two ids with the same hash are told apart by
+# comparing the stored id: the first keeps the hash, a later one is listed in `web_log_id_overflow`.
+web_log_ids = Table(
+    "web_log_ids",
+    metadata,
+    Column("id_hash", IdType, primary_key=True, autoincrement=False),
+    Column("seq", IdType, nullable=False),
+)
+web_log_id_overflow = Table(
+    "web_log_id_overflow",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("seq", IdType, nullable=False),
+)
+
 # S1 lists a student's participations in a course; only participating page views are indexed. A query
 # reaches this partial index only when its WHERE clause contains this very condition (SQLite cannot tell
 # that `participated IS 1` implies `participated`, and scans the whole table instead), so queries use

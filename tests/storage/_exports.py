@@ -24,7 +24,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypedDict
 
-from sqlalchemy import Table, select
+from sqlalchemy import Select, Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics_gateway.storage.tables import metadata
@@ -197,10 +197,17 @@ def write_export(
 # --- Reading the database back ----------------------------------------------------------------------------
 
 
+def _rows_query(table: Table) -> Select[Any]:
+    """All rows of ``table`` in key order; ``web_logs`` by its DAP ``id``, without its storage ``seq``."""
+    if "seq" in table.c and "id" in table.c:
+        return select(*(c for c in table.c if c.name != "seq")).order_by(table.c.id)
+    return select(table).order_by(*table.primary_key.columns)
+
+
 async def table_rows(engine: AsyncEngine, table: Table) -> list[dict[str, Any]]:
-    """Every row of ``table`` as typed values (SQLAlchemy's result processing), in primary-key order."""
+    """Every row of ``table`` as typed values (SQLAlchemy's result processing), in key order."""
     async with engine.connect() as conn:
-        result = await conn.execute(select(table).order_by(*table.primary_key.columns))
+        result = await conn.execute(_rows_query(table))
         return [dict(row._mapping) for row in result]
 
 
@@ -215,7 +222,7 @@ async def snapshot(engine: AsyncEngine) -> dict[str, list[tuple[Any, ...]]]:
         for table in metadata.sorted_tables:
             if table.name in _NOT_DATA:
                 continue
-            result = await conn.execute(select(table).order_by(*table.primary_key.columns))
+            result = await conn.execute(_rows_query(table))
             out[table.name] = [tuple(row) for row in result]
     return out
 

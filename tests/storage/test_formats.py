@@ -19,6 +19,7 @@ from analytics_gateway.storage._formats import (
     ImportFormatError,
     RecordFile,
     detect_format,
+    tsv_field,
 )
 
 
@@ -33,14 +34,16 @@ def _records(path: Path) -> list[tuple[Any, ...]]:
     """The file's records, with the values always as a ``{column: value}`` dict.
 
     CSV/TSV readers may hand values over as the record's field list, read through the file's
-    ``positions`` (column → field index) once the header is known.
+    ``positions`` (column → field index) once the header is known; TSV fields still undecoded
+    (``raw_tsv``), which the importer's row converter decodes.
     """
     source = RecordFile(path)
     out = []
     for line, ts, action, key, values in source:
         if not isinstance(values, dict):
             positions: dict[str, int] = getattr(source, "positions", None) or {}
-            values = {col: values[pos] for col, pos in positions.items()}
+            decode = tsv_field if source.raw_tsv else (lambda v: v)
+            values = {col: decode(values[pos]) for col, pos in positions.items()}
         out.append((line, ts, action, key, values))
     return out
 

@@ -27,6 +27,7 @@ from bench.import_faults import (
     Databases,
     classify,
     demo_exports,
+    id_index_problems,
     leftovers,
     rollup_problems,
     state_of,
@@ -93,11 +94,12 @@ async def test_a_killed_import_leaves_each_table_as_before_or_imported(
         assert as_clean == list(IMPORT_ORDER[:imported]), point
         assert as_before == list(IMPORT_ORDER[imported:]), point
         assert await rollup_problems(url) == {}, point
+        assert await id_index_problems(url) == [], point
 
         await _import(url, full)  # the rerun completes the import
         assert await state_of(url) == clean, point
 
-    # The checks can fail: web_logs rows lost without their rollups are seen by both.
+    # The checks can fail: web_logs rows lost without their rollups and ids are seen by all three.
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:
@@ -108,6 +110,9 @@ async def test_a_killed_import_leaves_each_table_as_before_or_imported(
     finally:
         await engine.dispose()
     assert classify(await state_of(url), before, clean)[2] == ["web_logs"]
+    problems = await id_index_problems(url)  # their ids stay registered: the id index check sees it too
+    assert "10 registrations of missing rows" in problems, problems
+    assert any(" rows but " in p for p in problems), problems
     assert set(await rollup_problems(url)) >= {
         "page_view_course_daily",
         "page_view_student_daily",

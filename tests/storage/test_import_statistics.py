@@ -29,6 +29,8 @@ async def test_imported_and_derived_tables_are_analyzed(engine: AsyncEngine, tmp
     await import_paths(engine, [tmp_path / "a"])
     assert await _analyzed(engine) == {
         "web_logs",
+        "web_log_ids",
+        "web_log_id_overflow",
         "page_view_course_daily",
         "page_view_student_daily",
         "page_view_student_hourly",
