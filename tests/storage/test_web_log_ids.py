@@ -20,6 +20,7 @@ from analytics_gateway.storage import _weblog_ids, importer, integrity
 from analytics_gateway.storage.engine import create_engine, migrate
 from analytics_gateway.storage.importer import ImportFailedError, import_paths
 from analytics_gateway.storage.integrity import table_digests, web_log_id_problems
+from analytics_gateway.storage.tables import web_logs
 from tests.storage._exports import (
     Record,
     clear_database,
@@ -58,7 +59,7 @@ def colliding(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def _ids(engine: AsyncEngine) -> list[str]:
-    return [row["id"] for row in await table_rows(engine, importer.DAP_TABLES["web_logs"].table)]
+    return [row["id"] for row in await table_rows(engine, web_logs)]
 
 
 async def _problems(engine: AsyncEngine) -> list[str]:
