@@ -64,8 +64,9 @@ BATCH_SIZE = 10_000
 # Tables whose files add up to more than this are parsed in a separate process, in parallel with writing.
 PARALLEL_PARSE_BYTES = 32 * 1024 * 1024
 MAX_PARSER_PROCESSES = 4
-# web_logs ids are registered in sorted runs of this many rows (about 20 MB of pairs in memory).
-ID_RUN_ROWS = 200_000
+# web_logs ids are registered in sorted runs of this many rows (about 40 MB of hashes held meanwhile):
+# the longer the run, the more of its inserts land on each page of the id index.
+ID_RUN_ROWS = 1_000_000
 MAX_BAD_ROWS_KEPT = 100
 
 # Parents before children, web_logs (by far the largest) last.
