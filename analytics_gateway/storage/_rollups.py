@@ -86,6 +86,8 @@ class PageViewCounter:
 
     def add(self, rows: Iterable[tuple[Any, ...]], sign: int = 1) -> None:
         """Count converted web_logs rows (``sign=-1``: rows taken back out)."""
+        # The per-row loop of the largest import: cells are updated inline (not through _add) and the
+        # dicts' methods bound to locals, because a call per cell costs more than the rest of the row.
         course_daily, student_hourly = self.course_daily, self.student_hourly
         hourly_get, daily_get = student_hourly.get, course_daily.get
         hour_key, day_of_key, categories = self._hour_key, self._day_of_key, self._categories

@@ -52,6 +52,21 @@ def _value_columns() -> list[sa.Column[Any]]:
     ]
 
 
+def _replace_web_logs(copy: str, index_columns: list[str]) -> None:
+    """Drop web_logs, rename its filled ``copy`` to it and index its participations on these columns."""
+    op.drop_index(
+        "ix_web_logs_participations",
+        table_name="web_logs",
+        sqlite_where=sa.text(_PARTICIPATING),
+        postgresql_where=sa.text(_PARTICIPATING),
+    )
+    op.drop_table("web_logs")
+    op.rename_table(copy, "web_logs")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"ALTER TABLE web_logs RENAME CONSTRAINT pk_{copy} TO pk_web_logs")
+    _participations_index(index_columns)
+
+
 def _participations_index(columns: list[str]) -> None:
     op.create_index(
         "ix_web_logs_participations",
@@ -110,18 +125,8 @@ def upgrade() -> None:
         f"INSERT INTO web_logs_v5 (seq, {_COLUMNS}) "
         f"SELECT row_number() OVER (ORDER BY id), {_COLUMNS} FROM web_logs"
     )
-    op.drop_index(
-        "ix_web_logs_participations",
-        table_name="web_logs",
-        sqlite_where=sa.text(_PARTICIPATING),
-        postgresql_where=sa.text(_PARTICIPATING),
-    )
-    op.drop_table("web_logs")
-    op.rename_table("web_logs_v5", "web_logs")
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("ALTER TABLE web_logs RENAME CONSTRAINT pk_web_logs_v5 TO pk_web_logs")
     # Without the timestamp: cheaper to keep up to date, and a student's participations are few.
-    _participations_index(["course_id", "user_id"])
+    _replace_web_logs("web_logs_v5", ["course_id", "user_id"])
     op.create_table(
         "web_log_ids",
         sa.Column("id_hash", _ID, autoincrement=False, nullable=False),
@@ -147,14 +152,4 @@ def downgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_web_logs_v4"),
     )
     op.execute(f"INSERT INTO web_logs_v4 ({_COLUMNS}) SELECT {_COLUMNS} FROM web_logs")
-    op.drop_index(
-        "ix_web_logs_participations",
-        table_name="web_logs",
-        sqlite_where=sa.text(_PARTICIPATING),
-        postgresql_where=sa.text(_PARTICIPATING),
-    )
-    op.drop_table("web_logs")
-    op.rename_table("web_logs_v4", "web_logs")
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("ALTER TABLE web_logs RENAME CONSTRAINT pk_web_logs_v4 TO pk_web_logs")
-    _participations_index(["course_id", "user_id", "timestamp"])
+    _replace_web_logs("web_logs_v4", ["course_id", "user_id", "timestamp"])
