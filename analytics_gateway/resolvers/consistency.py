@@ -42,7 +42,7 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics_gateway.resolvers.errors import AnalyticsError
-from analytics_gateway.storage.queries.versions import get_data_version
+from analytics_gateway.storage.queries.versions import read_data_version
 
 __all__ = ["MAX_ATTEMPTS", "DataChanging", "consistent", "read_data_version"]
 
@@ -58,12 +58,6 @@ MAX_RETRY_PAUSE_SECONDS = 1.0
 
 class DataChanging(AnalyticsError):
     """Imports committed during every attempt to compute the response (503: retry later)."""
-
-
-async def read_data_version(engine: AsyncEngine) -> int:
-    """The current data version (one statement)."""
-    async with engine.connect() as conn:
-        return await get_data_version(conn=conn)
 
 
 async def consistent(

@@ -17,9 +17,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from analytics_gateway.storage.point_reads import read_inline
 from analytics_gateway.storage.queries.versions import data_version_subquery
 from analytics_gateway.storage.tables import access_tokens
 
@@ -153,16 +154,26 @@ async def find_token(engine: AsyncEngine, plaintext: str) -> AccessToken | None:
     return _checked(row, digest)
 
 
+# Built once: building the select costs more than the inline read itself.
+_LOOKUP_WITH_VERSION = select(*_COLUMNS, data_version_subquery().label("data_version")).where(
+    access_tokens.c.token_hash == bindparam("digest")
+)
+
+
 async def find_token_and_data_version(engine: AsyncEngine, plaintext: str) -> tuple[AccessToken | None, int]:
     """:func:`find_token`, and the data version read by the same statement (None, 0 for no such token).
 
     A request reads the version where its data reads begin; reading it here costs no extra statement.
     """
     digest = hash_token(plaintext)
-    version = data_version_subquery().label("data_version")
-    async with engine.connect() as conn:
-        query = select(*_COLUMNS, version).where(access_tokens.c.token_hash == digest)
-        row = (await conn.execute(query)).mappings().first()
+    params = {"digest": digest}
+    # SQLite: read on this thread, no worker-thread hop (point_reads.py).
+    rows = read_inline(engine, _LOOKUP_WITH_VERSION, params)
+    if rows is not None:
+        row = rows[0]._mapping if rows else None
+    else:
+        async with engine.connect() as conn:
+            row = (await conn.execute(_LOOKUP_WITH_VERSION, params)).mappings().first()
     token = _checked(row, digest)
     return (token, int(row["data_version"])) if token is not None and row is not None else (None, 0)
 

@@ -75,9 +75,11 @@ async def test_graphiql_runs_the_example_query(engine: AsyncEngine, tmp_path: Pa
             # GraphiQL also POSTs its introspection query (again when the headers change): wait for
             # the answer to the example query itself.
             async with page.expect_response(
-                lambda r: r.url == f"{base}/graphql"
-                and r.request.method == "POST"
-                and "__schema" not in (r.request.post_data or "")
+                lambda r: (
+                    r.url == f"{base}/graphql"
+                    and r.request.method == "POST"
+                    and "__schema" not in (r.request.post_data or "")
+                )
             ) as answer:
                 await page.click(".graphiql-execute-button")
             body = await (await answer.value).json()
