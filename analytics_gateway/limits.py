@@ -43,10 +43,11 @@ from aiohttp import ClientPayloadError, web
 from aiohttp.typedefs import Handler
 from multidict import CIMultiDict
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics_gateway.resolvers.auth import presented_token
+from analytics_gateway.storage.point_reads import inline_engine
 
 __all__ = [
     "BODY_LIMITS_KEY",
@@ -124,24 +125,32 @@ def _after_statement(conn: Connection, *_: Any) -> None:
         charge.database += max(0.0, charge.clock() - started)
 
 
+_STATEMENT_LISTENERS = (
+    ("before_cursor_execute", _before_statement),
+    ("after_cursor_execute", _after_statement),
+)
+
+
+def _statement_engines(engine: AsyncEngine) -> list[Engine]:
+    # SQLite's point reads run inline on a second engine (storage/point_reads.py): they are timed too.
+    inline = inline_engine(engine)
+    return [engine.sync_engine] if inline is None else [engine.sync_engine, inline]
+
+
 def track_database_time(engine: AsyncEngine) -> None:
     """Charge the time of each SQL statement to the request that sent it."""
-    for name, listener in (
-        ("before_cursor_execute", _before_statement),
-        ("after_cursor_execute", _after_statement),
-    ):
-        if not event.contains(engine.sync_engine, name, listener):  # apps sharing a test's engine
-            event.listen(engine.sync_engine, name, listener)
+    for target in _statement_engines(engine):
+        for name, listener in _STATEMENT_LISTENERS:
+            if not event.contains(target, name, listener):  # apps sharing a test's engine
+                event.listen(target, name, listener)
 
 
 def untrack_database_time(engine: AsyncEngine) -> None:
     """Undo :func:`track_database_time` (an engine shared with a test outlives the app)."""
-    for name, listener in (
-        ("before_cursor_execute", _before_statement),
-        ("after_cursor_execute", _after_statement),
-    ):
-        if event.contains(engine.sync_engine, name, listener):
-            event.remove(engine.sync_engine, name, listener)
+    for target in _statement_engines(engine):
+        for name, listener in _STATEMENT_LISTENERS:
+            if event.contains(target, name, listener):
+                event.remove(target, name, listener)
 
 
 # --- The leaky buckets -------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from analytics_gateway.storage.point_reads import inline_engine
+
 __all__ = ["Statement", "recorded_statements"]
 
 
@@ -27,8 +29,13 @@ def recorded_statements(engine: AsyncEngine) -> Iterator[list[Statement]]:
     def record(_conn: Any, _cursor: Any, sql: str, parameters: Any, *_: Any) -> None:
         seen.append(Statement(sql, parameters))
 
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    # SQLite's point reads run on a second, inline engine (storage/point_reads.py): they count too.
+    inline = inline_engine(engine)
+    targets = [engine.sync_engine] if inline is None else [engine.sync_engine, inline]
+    for target in targets:
+        event.listen(target, "before_cursor_execute", record)
     try:
         yield seen
     finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
+        for target in targets:
+            event.remove(target, "before_cursor_execute", record)

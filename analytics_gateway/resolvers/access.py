@@ -42,8 +42,14 @@ async def open_course(ctx: AnalyticsContext, course_ref: str) -> CourseAccess:
 async def open_student(ctx: AnalyticsContext, course_ref: str, student_ref: str) -> StudentAccess:
     """A student of a course the caller may look at (S1-S3's checks, behaviour §5)."""
     access = await open_course(ctx, course_ref)
-    student = await resolve_user(ctx, student_ref)
-    return await authorize_student(ctx, access, student)
+
+    async def compute() -> tuple[StudentAccess, None]:
+        return await authorize_student(ctx, access, await resolve_user(ctx, student_ref)), None
+
+    # From the course's enrollments and the users' rows (imports of users touch everything), on top of the
+    # caller's course access just checked. A refusal (404, 403) is not kept: it is checked again each time.
+    key = ("student_access", ctx.viewer.user_id, course_ref, student_ref)
+    return await cached(ctx, key, Scope.of(courses=[access.course.id]), compute)
 
 
 def authorize_loaded_student(

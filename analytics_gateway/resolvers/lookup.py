@@ -11,6 +11,7 @@ import re
 
 from analytics_gateway.resolvers.context import AnalyticsContext
 from analytics_gateway.resolvers.errors import NotFound
+from analytics_gateway.storage.point_reads import small_reads
 from analytics_gateway.storage.queries.lookup import (
     AccountRow,
     CourseRow,
@@ -66,7 +67,7 @@ def _sis(ref: str, prefix: str) -> str | None:
 
 async def resolve_root_account_id(ctx: AnalyticsContext) -> int:
     """The root account of this installation (404 when nothing has been imported)."""
-    async with ctx.engine.connect() as conn:
+    async with small_reads(ctx.engine) as conn:
         root = await get_root_account_id(conn=conn)
     if root is None:
         raise NotFound("no root account")
@@ -75,7 +76,7 @@ async def resolve_root_account_id(ctx: AnalyticsContext) -> int:
 
 async def resolve_account(ctx: AnalyticsContext, ref: str) -> AccountRow:
     """A non-deleted account from a path segment."""
-    async with ctx.engine.connect() as conn:
+    async with small_reads(ctx.engine) as conn:
         if ref == "self":
             root = await get_root_account_id(conn=conn)
             row = None if root is None else await get_account(conn=conn, account_id=root)
@@ -93,7 +94,7 @@ async def resolve_account(ctx: AnalyticsContext, ref: str) -> AccountRow:
 async def resolve_term(ctx: AnalyticsContext, ref: str, *, account: AccountRow) -> TermRow:
     """An active term of the account's root account (behaviour §2.1; ``default``/``current`` §7.2)."""
     root_id = account.root_account_id or account.id
-    async with ctx.engine.connect() as conn:
+    async with small_reads(ctx.engine) as conn:
         if ref in ("default", "current"):
             terms = await get_terms_of_root(conn=conn, root_account_id=root_id)
             row = _default_term(terms) if ref == "default" else _current_term(terms, ctx)
@@ -124,14 +125,14 @@ def _current_term(terms: list[TermRow], ctx: AnalyticsContext) -> TermRow | None
 
 async def default_term(ctx: AnalyticsContext, *, account: AccountRow) -> TermRow | None:
     """The root account's default term (CONTRACT §7.2), or None when it has no active term."""
-    async with ctx.engine.connect() as conn:
+    async with small_reads(ctx.engine) as conn:
         terms = await get_terms_of_root(conn=conn, root_account_id=account.root_account_id or account.id)
     return _default_term(terms)
 
 
 async def resolve_course(ctx: AnalyticsContext, ref: str) -> CourseRow:
     """A published or concluded course from a path segment."""
-    async with ctx.engine.connect() as conn:
+    async with small_reads(ctx.engine) as conn:
         if (numeric := parse_numeric_id(ref)) is not None:
             row = await get_course(conn=conn, course_id=numeric)
         elif (sis := _sis(ref, "sis_course_id")) is not None:
@@ -145,7 +146,7 @@ async def resolve_course(ctx: AnalyticsContext, ref: str) -> CourseRow:
 
 async def resolve_user(ctx: AnalyticsContext, ref: str) -> UserRow:
     """Any user from a path segment; ``self`` is the caller."""
-    async with ctx.engine.connect() as conn:
+    async with small_reads(ctx.engine) as conn:
         if ref == "self":
             uid = ctx.viewer.user_id
             row = None if uid is None else await get_user(conn=conn, user_id=uid)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from analytics_gateway.resolvers.context import AnalyticsContext
 from analytics_gateway.resolvers.errors import Forbidden, NotFound, Unauthenticated
+from analytics_gateway.storage.point_reads import small_reads
 from analytics_gateway.storage.queries.lookup import AccountRow, CourseRow, UserRow
 from analytics_gateway.storage.queries.permissions import (
     EnrollmentGrant,
@@ -184,7 +185,7 @@ async def account_access(ctx: AnalyticsContext, account: AccountRow) -> AccountA
     user_id = ctx.viewer.user_id
     if user_id is None:
         return AccountAccess(account, None, frozenset())
-    async with ctx.engine.connect() as conn:
+    async with small_reads(ctx.engine) as conn:
         chain = await get_account_chain(conn=conn, account_id=account.id)
         roles = await _membership_roles(conn, user_id, chain)
         perms = await _permissions(conn, roles, chain, target_is_account=account.id) if roles else frozenset()
@@ -235,7 +236,7 @@ async def course_access(ctx: AnalyticsContext, course: CourseRow) -> CourseAcces
     user_id = ctx.viewer.user_id
     if user_id is None:
         return CourseAccess(course, None, frozenset(), "restricted", None, frozenset(), False, False)
-    async with ctx.engine.connect() as conn:
+    async with small_reads(ctx.engine) as conn:
         chain = await get_account_chain(conn=conn, account_id=course.account_id) if course.account_id else []
         admin_roles = await _membership_roles(conn, user_id, chain) if chain else []
         grants = await get_user_course_enrollments(conn=conn, user_id=user_id, course_id=course.id)
@@ -316,7 +317,7 @@ async def authorize_student(ctx: AnalyticsContext, access: CourseAccess, student
     ``read_grades`` (behaviour §5): the student themself; a caller with ``manage_grades`` or
     ``view_all_grades`` who can see the student; an observer linked to the student.
     """
-    async with ctx.engine.connect() as conn:
+    async with small_reads(ctx.engine) as conn:
         visible = await get_visible_student_ids(
             conn=conn,
             course_id=access.course.id,
@@ -342,7 +343,7 @@ async def administers_user(ctx: AnalyticsContext, user_id: int) -> bool:
     viewer = ctx.viewer.user_id
     if viewer is None:
         return False
-    async with ctx.engine.connect() as conn:
+    async with small_reads(ctx.engine) as conn:
         if not await get_has_account_membership(conn=conn, user_id=viewer):
             return False
         chains: set[int] = set()

@@ -18,17 +18,18 @@ its one path; so does SQLite in memory (a second connection would see another da
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, cast
 
-from sqlalchemy import Engine, Executable, Row, event
+from sqlalchemy import Engine, Executable, Result, Row, ScalarResult, event
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
-__all__ = ["inline_engine", "read_inline"]
+__all__ = ["inline_engine", "read_inline", "small_reads"]
 
 # The engine per async engine (None: not SQLite on a file). Entries go with their async engine.
 _INLINE: weakref.WeakKeyDictionary[AsyncEngine, Engine | None] = weakref.WeakKeyDictionary()
@@ -90,3 +91,53 @@ def read_inline(
         # Busy or locked (a bulk import, a WAL reset), or anything else: the async path waits for it or
         # raises the error where every other statement would.
         return None
+
+
+class _InlineReads:
+    """What storage's query functions use of an ``AsyncConnection`` (``execute``, ``scalar``,
+    ``scalars``), each statement read inline when it can be, else through the async engine.
+
+    Every result is read to the end before it is returned (frozen): no statement stays open on the shared
+    inline connection across an ``await``, where another request's statement would share its snapshot.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def execute(
+        self, statement: Executable, parameters: Mapping[str, Any] | None = None
+    ) -> Result[Any]:
+        inline = inline_engine(self._engine)
+        if inline is not None:
+            try:
+                with inline.connect() as conn:
+                    return conn.execute(statement, parameters).freeze()()
+            except DBAPIError:
+                pass  # busy or locked: the async engine waits for it (or raises the error itself)
+        async with self._engine.connect() as conn:
+            return (await conn.execute(statement, parameters)).freeze()()
+
+    async def scalar(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Any:
+        return (await self.execute(statement, parameters)).scalar()
+
+    async def scalars(
+        self, statement: Executable, parameters: Mapping[str, Any] | None = None
+    ) -> ScalarResult[Any]:
+        return (await self.execute(statement, parameters)).scalars()
+
+
+@asynccontextmanager
+async def small_reads(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for a few small indexed reads (lookups, permission checks): inline on SQLite.
+
+    Use it in place of ``engine.connect()`` only where every statement reads a handful of rows through
+    an index: an inline statement holds the event loop for its whole duration. It supports what the
+    query functions of ``storage/queries`` call (``execute``, ``scalar``, ``scalars``). PostgreSQL, and
+    SQLite in memory, get an ordinary connection.
+    """
+    if inline_engine(engine) is None:
+        async with engine.connect() as conn:
+            yield conn
+    else:
+        # Typed as the connection it stands in for: it offers the reading methods the query functions use.
+        yield cast(AsyncConnection, _InlineReads(engine))

@@ -24,8 +24,9 @@ from analytics_gateway.resolvers.coursework import Coursework
 from analytics_gateway.resolvers.due_dates import AssignmentDates, Override
 from analytics_gateway.storage.importer import import_paths
 from tests._dataset import ROLE, Dataset
+from tests._sql import recorded_statements
 from tests.rest_compat.conftest import Api, ApiFactory
-from tests.storage._exports import upsert, write_export
+from tests.storage._exports import delete, upsert, write_export
 
 ADMIN, TEACHER, STUDENT_A, STUDENT_B = 71, 51, 61, 62
 C1_A, C1_B = "/api/v1/courses/10/analytics/activity", "/api/v1/courses/11/analytics/activity"
@@ -237,3 +238,35 @@ async def test_a_grade_seen_by_the_teacher_is_not_served_to_the_student(api_for:
         status, body, _ = await api.get(path, user=user)
         assert status == 200, body
         assert ("score" in body[0]["submission"]) is score_shown, user
+
+
+async def test_a_students_access_is_cached_until_their_course_changes(
+    api_for: ApiFactory, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    api = await api_for(_institution())
+    path = f"/api/v1/courses/10/analytics/users/{STUDENT_A}/activity"
+    assert (await api.get(path, user=ADMIN))[0] == 200
+    before = await _cache_counters(api)
+    with recorded_statements(engine) as statements:
+        assert (await api.get(path, user=ADMIN))[0] == 200
+    after = await _cache_counters(api)
+    # The caller's rights on the course, on the student, and the result: the token lookup and the
+    # data-version check are all that is read.
+    assert after["hits"] == before["hits"] + 3
+    assert len(statements) == 2
+
+    await _import_page_views(engine, tmp_path, (STUDENT_B, 11))  # another course: still cached
+    before = await _cache_counters(api)
+    assert (await api.get(path, user=ADMIN))[0] == 200
+    assert (await _cache_counters(api))["misses"] == before["misses"]
+
+    # The student's enrollment goes: the next request no longer finds a student of the course.
+    async with engine.connect() as conn:
+        enrollment = (
+            await conn.exec_driver_sql(f"SELECT id FROM enrollments WHERE user_id = {STUDENT_A}")
+        ).scalar_one()
+    root = tmp_path / "dropped"
+    write_export(root, "enrollments", [delete(enrollment, "2026-02-01T00:00:00Z")])
+    await import_paths(engine, [root])
+    status, body, _ = await api.get(path, user=ADMIN)
+    assert status == 404, body
