@@ -18,12 +18,14 @@ from analytics_gateway.resolvers.cache import Scope, cached
 from analytics_gateway.resolvers.context import AnalyticsContext
 from analytics_gateway.resolvers.lookup import default_term, resolve_account, resolve_term
 from analytics_gateway.resolvers.policy import account_access, require_account_analytics
-from analytics_gateway.resolvers.stats import grade_histogram
+from analytics_gateway.resolvers.stats import grade_histogram_of_buckets
 from analytics_gateway.storage.queries.department import (
     STUDENT_TYPE,
     TEACHER_TYPE,
     AccountNode,
     ContentCounts,
+    count_department_users,
+    count_department_users_by_branch,
     get_account_tree,
     get_content_counts,
     get_department_category_daily,
@@ -32,7 +34,7 @@ from analytics_gateway.storage.queries.department import (
     get_enrolled_users_by_account,
 )
 from analytics_gateway.storage.queries.lookup import AccountRow, TermRow
-from analytics_gateway.storage.queries.scores import get_course_scores
+from analytics_gateway.storage.queries.scores import get_department_grade_counts
 
 __all__ = [
     "CategoryViews",
@@ -268,9 +270,15 @@ async def department_grades(ctx: AnalyticsContext, scope: DepartmentScope) -> De
         return DepartmentGrades(None)
 
     async def compute() -> tuple[DepartmentGrades, None]:
+        if scope.term is None:
+            return DepartmentGrades(None), None
+        # The importer's per-account bucket counts hold exactly the course set's (same accounts, term and
+        # states), as the account rollup does for D1.
         async with ctx.engine.connect() as conn:
-            found = await get_course_scores(conn=conn, course_ids=scope.course_ids)
-        return DepartmentGrades(grade_histogram(found.values())), None
+            counts = await get_department_grade_counts(
+                conn=conn, account_ids=scope.account_ids, term_id=scope.term.id, states=_STATES[scope.filter]
+            )
+        return DepartmentGrades(grade_histogram_of_buckets(counts.items())), None
 
     return await cached(ctx, _key("D2", scope), _scope(scope), compute)
 
@@ -326,18 +334,26 @@ async def department_statistics(ctx: AnalyticsContext, scope: DepartmentScope) -
 
 
 async def _statistics(ctx: AnalyticsContext, scope: DepartmentScope) -> DepartmentStatistics:
-    users: dict[str, set[int]] = {TEACHER_TYPE: set(), STUDENT_TYPE: set()}
+    people = {TEACHER_TYPE: 0, STUDENT_TYPE: 0}
     content: dict[int, ContentCounts] = {}
-    if scope.courses:
+    if scope.courses and scope.term is not None:
         async with ctx.engine.connect() as conn:
-            users = await get_enrolled_users(conn=conn, course_ids=scope.course_ids)
+            # Distinct people counted by the database over the course set's keys (not tens of thousands
+            # of user ids sent back); listed only for a department of very many accounts.
+            counted = await count_department_users(
+                conn=conn, account_ids=scope.account_ids, term_id=scope.term.id, states=_STATES[scope.filter]
+            )
+            if counted is None:
+                listed = await get_enrolled_users(conn=conn, course_ids=scope.course_ids)
+                counted = {type_: len(ids) for type_, ids in listed.items()}
+            people.update(counted)
             content = await get_content_counts(conn=conn, course_ids=scope.course_ids)
     total = _content_total(list(content.values()))
     return DepartmentStatistics(
         courses=len(scope.courses),
         subaccounts=len(scope.subaccounts),
-        teachers=len(users[TEACHER_TYPE]),
-        students=len(users[STUDENT_TYPE]),
+        teachers=people[TEACHER_TYPE],
+        students=people[STUDENT_TYPE],
         discussion_topics=total.discussion_topics,
         media_objects=total.media_objects,
         attachments=total.attachments,
@@ -359,17 +375,23 @@ async def department_statistics_by_subaccount(
 async def _statistics_by_subaccount(
     ctx: AnalyticsContext, scope: DepartmentScope
 ) -> list[SubaccountStatistics]:
-    by_account: dict[tuple[int, str], set[int]] = {}
-    content: dict[int, ContentCounts] = {}
-    if scope.courses:
-        async with ctx.engine.connect() as conn:
-            by_account = await get_enrolled_users_by_account(conn=conn, course_ids=scope.course_ids)
-            content = await get_content_counts(conn=conn, course_ids=scope.course_ids)
     branch_of = {c.account_id: c.branch_id for c in scope.courses}
-    people: dict[tuple[int, str], set[int]] = defaultdict(set)
-    for (account_id, type_), user_ids in by_account.items():
-        if (top := branch_of.get(account_id)) is not None:
-            people[(top, type_)] |= user_ids
+    people: defaultdict[tuple[int, str], int] = defaultdict(int)
+    content: dict[int, ContentCounts] = {}
+    if scope.courses and scope.term is not None:
+        async with ctx.engine.connect() as conn:
+            counted = await count_department_users_by_branch(
+                conn=conn, branch_of=branch_of, term_id=scope.term.id, states=_STATES[scope.filter]
+            )
+            if counted is None:  # very many accounts: list the users and count them here
+                by_account = await get_enrolled_users_by_account(conn=conn, course_ids=scope.course_ids)
+                listed: defaultdict[tuple[int, str], set[int]] = defaultdict(set)
+                for (account_id, type_), user_ids in by_account.items():
+                    if (top := branch_of.get(account_id)) is not None:
+                        listed[(top, type_)] |= user_ids
+                counted = {key: len(ids) for key, ids in listed.items()}
+            people.update(counted)
+            content = await get_content_counts(conn=conn, course_ids=scope.course_ids)
     courses_of: dict[int, list[DepartmentCourse]] = defaultdict(list)
     for course in scope.courses:
         courses_of[course.branch_id].append(course)
@@ -382,8 +404,8 @@ async def _statistics_by_subaccount(
                 name=branch.name,
                 id=branch.id,
                 courses=len(mine),
-                teachers=len(people[(branch.id, TEACHER_TYPE)]),
-                students=len(people[(branch.id, STUDENT_TYPE)]),
+                teachers=people[(branch.id, TEACHER_TYPE)],
+                students=people[(branch.id, STUDENT_TYPE)],
                 discussion_topics=total.discussion_topics,
                 media_objects=total.media_objects,
                 attachments=total.attachments,

@@ -7,14 +7,17 @@
   student), missing scores skipped, round half to even, 0..100 kept).
 * Fractions: CONTRACT §7.8 (a fraction over a total of 0 is ``0.0``).
 
-No database, no I/O, no clock.
+No database, no I/O, no clock (the bucket rule is storage's: the importer buckets D2's counts with it).
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from analytics_gateway.storage.queries.scores import HISTOGRAM_BUCKETS, grade_bucket
 
 __all__ = [
     "HISTOGRAM_BUCKETS",
@@ -22,12 +25,10 @@ __all__ = [
     "activity_level",
     "fraction",
     "grade_histogram",
+    "grade_histogram_of_buckets",
     "levels",
     "quartiles",
 ]
-
-HISTOGRAM_BUCKETS = 101
-"""Buckets of the department grade histogram: integer scores 0..100 (reference §3.9)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,20 +100,22 @@ def levels(totals: Sequence[int]) -> list[int]:
 def grade_histogram(scores: Iterable[float | None]) -> list[int] | None:
     """Counts of rounded scores 0..100 (101 buckets), or ``None`` when no score lands in that range.
 
-    ``scores`` holds one overall ``current_score`` per (course, student) (CONTRACT §3.8); ``None`` (and
-    non-finite values) are skipped; each value is rounded half to even — Python's ``round``, as
-    PostgreSQL's ``round(float8)`` (reference §3.9) — and only then kept if within 0..100 (CONTRACT §7.9).
+    ``scores`` holds one overall ``current_score`` per (course, student) (CONTRACT §3.8); each lands in
+    its :func:`~analytics_gateway.storage.queries.scores.grade_bucket` (rounded half to even, within
+    0..100; ``None`` and non-finite values nowhere).
     """
-    counts = [0] * HISTOGRAM_BUCKETS
+    return grade_histogram_of_buckets(Counter(grade_bucket(score) for score in scores).items())
+
+
+def grade_histogram_of_buckets(counts: Iterable[tuple[int | None, int]]) -> list[int] | None:
+    """:func:`grade_histogram` from ``(bucket, students)`` pairs (bucket ``None``: none)."""
+    histogram = [0] * HISTOGRAM_BUCKETS
     found = False
-    for score in scores:
-        if score is None or not math.isfinite(score):
-            continue
-        bucket = round(score)
-        if 0 <= bucket < HISTOGRAM_BUCKETS:
-            counts[bucket] += 1
+    for bucket, students in counts:
+        if bucket is not None and 0 <= bucket < HISTOGRAM_BUCKETS and students > 0:
+            histogram[bucket] += students
             found = True
-    return counts if found else None
+    return histogram if found else None
 
 
 def fraction(count: int, total: int) -> float:

@@ -44,6 +44,10 @@ from analytics_gateway.storage._rollups import (
     touched_courses,
 )
 from analytics_gateway.storage._scopes import ScopeTracker, write_scope
+from analytics_gateway.storage._score_counts import (
+    rebuild_account_grade_counts,
+    rebuild_course_score_counts,
+)
 from analytics_gateway.storage._weblog_ids import id_hash, id_hashes, rows_of_ids
 from analytics_gateway.storage.engine import SQLITE_BUSY_TIMEOUT_MS
 from analytics_gateway.storage.queries._util import chunks
@@ -936,18 +940,42 @@ class _WebLogsWriter(_TableWriter):
 
 
 class _CoursesWriter(_TableWriter):
-    """courses: a course moved to another account, term or state takes its page views along."""
+    """courses: a course moved to another account, term or state takes its page views and grades along."""
 
     def changed_tables(self) -> list[str]:
-        return [self.spec.name, "page_view_account_daily"]
+        return [self.spec.name, "page_view_account_daily", "account_grade_counts"]
 
     async def finish(self) -> None:
         await super().finish()
         # The scope holds the accounts the touched courses were placed in before and after the import.
         if self.scope.everything:  # too many courses to list: rebuild it all
             await rebuild_account_rollup(self.conn, None)
+            await rebuild_account_grade_counts(self.conn, None)
         elif self.scope.courses:
             await rebuild_account_rollup(self.conn, self.scope.accounts)
+            await rebuild_account_grade_counts(self.conn, self.scope.accounts)
 
 
-_WRITERS: dict[str, type[_TableWriter]] = {"web_logs": _WebLogsWriter, "courses": _CoursesWriter}
+class _ScoreCountsWriter(_TableWriter):
+    """enrollments, scores: the score counts of every course whose enrollments or scores changed."""
+
+    def changed_tables(self) -> list[str]:
+        return [self.spec.name, "course_score_counts", "account_grade_counts"]
+
+    async def finish(self) -> None:
+        await super().finish()
+        # The scope holds the courses of the touched rows before and after the import, and their accounts.
+        if self.scope.everything:  # too many rows to list their courses: rebuild it all
+            await rebuild_course_score_counts(self.conn, None)
+            await rebuild_account_grade_counts(self.conn, None)
+        elif self.scope.courses:
+            await rebuild_course_score_counts(self.conn, self.scope.courses)
+            await rebuild_account_grade_counts(self.conn, self.scope.accounts)
+
+
+_WRITERS: dict[str, type[_TableWriter]] = {
+    "web_logs": _WebLogsWriter,
+    "courses": _CoursesWriter,
+    "enrollments": _ScoreCountsWriter,
+    "scores": _ScoreCountsWriter,
+}

@@ -40,6 +40,8 @@ __all__ = [
     "ColumnKind",
     "DapTableSpec",
     "access_tokens",
+    "account_grade_counts",
+    "course_score_counts",
     "dap_tombstones",
     "import_log",
     "import_scope",
@@ -263,7 +265,8 @@ enrollments = _dap(
         "sis_pseudonym_id": INT,
         **_STAMPS,
     },
-    [("course_id", "type", "workflow_state"), ("user_id",), ("course_section_id",)],
+    # user_id last: counting a department's distinct people reads the index alone (revision 0006).
+    [("course_id", "type", "workflow_state", "user_id"), ("user_id",), ("course_section_id",)],
 )
 
 scores = _dap(
@@ -638,6 +641,35 @@ page_view_account_daily = Table(
     Column("views", BigInteger, nullable=False),
     Column("participations", BigInteger, nullable=False),
     PrimaryKeyConstraint("account_id", "term_id", "workflow_state", "day", "category"),
+)
+
+# How many current students of a course have each overall current score (CONTRACT §3.8: one score per
+# course and student, the first enrollment's by id that has one; students without a score not counted).
+# Department grades (D2) sum it over the course set instead of reading every enrollment and score. The
+# importer rebuilds a course's rows whenever enrollments or scores of the course change
+# (storage/_score_counts.py).
+course_score_counts = Table(
+    "course_score_counts",
+    metadata,
+    Column("course_id", IdType, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("students", Integer, nullable=False),
+    PrimaryKeyConstraint("course_id", "score"),
+)
+
+# The same counts per rounded score (the D2 histogram's buckets, 0..100), summed over the courses that
+# share an account, term and state: the keys that pick a department's course set, as in
+# page_view_account_daily. D2 reads at most 101 rows per account of the department. Rebuilt with the
+# course counts, and when courses move (storage/_score_counts.py).
+account_grade_counts = Table(
+    "account_grade_counts",
+    metadata,
+    Column("account_id", IdType, nullable=False),
+    Column("term_id", IdType, nullable=False),
+    Column("workflow_state", String(32), nullable=False),
+    Column("bucket", Integer, nullable=False),
+    Column("students", Integer, nullable=False),
+    PrimaryKeyConstraint("account_id", "term_id", "workflow_state", "bucket"),
 )
 
 # --- Import bookkeeping ---------------------------------------------------------------------------------

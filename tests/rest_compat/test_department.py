@@ -610,6 +610,8 @@ async def test_same_results_with_one_id_per_in_list(api: Api, monkeypatch: pytes
     one: Callable[[Sequence[Any]], Iterator[Sequence[Any]]] = partial(_util.chunks, size=1)
     monkeypatch.setattr(department, "chunks", one)
     monkeypatch.setattr(scores, "chunks", one)
+    # Too many accounts for one statement: distinct people are listed and counted in Python instead.
+    monkeypatch.setattr(department, "IN_CHUNK", 1)
     await _check(api, _path("2", "current", "activity"), "canvas", SCIENCE_ACTIVITY_CANVAS)
     await _check(api, _path("2", "current", "grades"), "canvas", _histogram({0: 1, 12: 2, 100: 1}))
     await _check(api, _path("self", "current", "statistics"), "canvas", _statistics(4, 2, 2, 4, 5, 3, 4, 4))

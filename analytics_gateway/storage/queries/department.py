@@ -6,14 +6,14 @@ per :data:`~._util.IN_CHUNK` ids, whatever their number; callers add the per-chu
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Table, func, or_, select
+from sqlalchemy import ColumnElement, Table, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from analytics_gateway.storage.queries._util import chunks
+from analytics_gateway.storage.queries._util import IN_CHUNK, chunks
 from analytics_gateway.storage.queries.permissions import STUDENT_STATES
 from analytics_gateway.storage.tables import (
     accounts,
@@ -31,6 +31,8 @@ __all__ = [
     "TEACHER_TYPE",
     "AccountNode",
     "ContentCounts",
+    "count_department_users",
+    "count_department_users_by_branch",
     "get_account_tree",
     "get_content_counts",
     "get_department_category_daily",
@@ -151,6 +153,68 @@ async def get_enrolled_users_by_account(
         )
         for account_id, type_, user_id in await conn.execute(query):
             found.setdefault((int(account_id), type_), set()).add(int(user_id))
+    return found
+
+
+def _department_enrollments(
+    account_ids: Collection[int], term_id: int, states: Collection[str], type_: str
+) -> list[ColumnElement[bool]]:
+    """Counted enrollments of one type in the courses placed in these accounts, in the term and states
+    (the course set of :func:`get_department_courses`, joined through ``courses`` instead of listed)."""
+    return [
+        courses.c.account_id.in_(sorted(account_ids)),
+        courses.c.enrollment_term_id == term_id,
+        courses.c.workflow_state.in_(list(states)),
+        enrollments.c.type == type_,
+        enrollments.c.workflow_state.in_(STUDENT_STATES),
+        enrollments.c.user_id.is_not(None),
+    ]
+
+
+# Both count one type per statement: grouping by type as well made SQLite sort every enrollment row
+# first (63 ms instead of 38 for a large term's 59,000 student enrollments).
+
+
+async def count_department_users(
+    *, conn: AsyncConnection, account_ids: Collection[int], term_id: int, states: Collection[str]
+) -> dict[str, int] | None:
+    """:func:`get_enrolled_users` of the department's course set, counted by the database.
+
+    None when there are too many accounts for one statement (the caller lists the users instead).
+    """
+    if len(account_ids) > IN_CHUNK:
+        return None
+    found: dict[str, int] = {}
+    for type_ in _COUNTED_TYPES:
+        query = (
+            select(func.count(enrollments.c.user_id.distinct()))
+            .select_from(enrollments.join(courses, courses.c.id == enrollments.c.course_id))
+            .where(*_department_enrollments(account_ids, term_id, states, type_))
+        )
+        found[type_] = int(await conn.scalar(query) or 0)
+    return found
+
+
+async def count_department_users_by_branch(
+    *, conn: AsyncConnection, branch_of: Mapping[int, int], term_id: int, states: Collection[str]
+) -> dict[tuple[int, str], int] | None:
+    """Distinct users per ``(branch, type)`` over the department's course set, counted by the database;
+    ``branch_of`` maps each of the department's accounts to its branch (D4's rows).
+
+    None when there are too many accounts for one statement (the caller lists the users instead).
+    """
+    if not branch_of or 2 * len(branch_of) > IN_CHUNK:
+        return None
+    branch = case({a: b for a, b in sorted(branch_of.items())}, value=courses.c.account_id).label("branch")
+    found: dict[tuple[int, str], int] = {}
+    for type_ in _COUNTED_TYPES:
+        query = (
+            select(branch, func.count(enrollments.c.user_id.distinct()))
+            .select_from(enrollments.join(courses, courses.c.id == enrollments.c.course_id))
+            .where(*_department_enrollments(branch_of, term_id, states, type_))
+            .group_by(branch)
+        )
+        found.update(((int(b), type_), int(n)) for b, n in await conn.execute(query))
     return found
 
 

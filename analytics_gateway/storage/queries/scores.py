@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Collection
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from analytics_gateway.storage.queries._util import chunks
 from analytics_gateway.storage.queries.permissions import STUDENT_STATES
-from analytics_gateway.storage.tables import enrollments, scores
+from analytics_gateway.storage.tables import account_grade_counts, enrollments, scores
 
-__all__ = ["get_course_scores"]
+__all__ = ["HISTOGRAM_BUCKETS", "get_course_scores", "get_department_grade_counts", "grade_bucket"]
+
+HISTOGRAM_BUCKETS = 101
+"""Buckets of the department grade histogram: integer scores 0..100 (reference §3.9)."""
+
+
+def grade_bucket(score: float | None) -> int | None:
+    """The histogram bucket of a score: rounded half to even, kept within 0..100 (CONTRACT §7.9).
+
+    Python's ``round``, as PostgreSQL's ``round(float8)`` (reference §3.9); rounded first, then checked,
+    so 100.4 counts as 100 and -0.4 as 0. ``None`` and non-finite scores have no bucket.
+    """
+    if score is None or not math.isfinite(score):
+        return None
+    bucket = round(score)
+    return bucket if 0 <= bucket < HISTOGRAM_BUCKETS else None
 
 
 async def get_course_scores(
@@ -46,4 +63,22 @@ async def get_course_scores(
             key = (int(course_id), int(user_id))
             if found.get(key) is None:
                 found[key] = None if score is None else float(score)
+    return found
+
+
+async def get_department_grade_counts(
+    *, conn: AsyncConnection, account_ids: Collection[int], term_id: int, states: Collection[str]
+) -> Counter[int]:
+    """``bucket → students`` over the courses placed in these accounts, in the term and states (the course
+    set of ``get_department_courses``), from ``account_grade_counts`` (kept by the importer)."""
+    t = account_grade_counts
+    found: Counter[int] = Counter()
+    for part in chunks(sorted(account_ids)):
+        query = (
+            select(t.c.bucket, func.sum(t.c.students))
+            .where(t.c.account_id.in_(part), t.c.term_id == term_id, t.c.workflow_state.in_(list(states)))
+            .group_by(t.c.bucket)
+        )
+        for bucket, students in await conn.execute(query):
+            found[int(bucket)] += int(students)
     return found
