@@ -110,18 +110,17 @@ def _assignment_statistics(access: CourseAccess, work: Coursework) -> list[Assig
     result: list[AssignmentStatistics] = []
     for assignment in work.assignments:
         aid = assignment.id
-        assigned = [u for u in population if work.due(aid, u).assigned]
-        breakdown = TardinessBreakdown()
+        judged = work.statuses(aid)
+        assigned = [u for u in population if u in judged]
         non_digital = work.non_digital(aid)
         if non_digital:
+            breakdown = TardinessBreakdown()
             breakdown.add_non_digital(len(assigned))
         else:
-            for user in assigned:
-                breakdown.add(work.status(aid, user))
+            breakdown = TardinessBreakdown.of(judged[u] for u in assigned)
+        by_user = work.submissions.get(aid, {})
         values = [
-            sub.score
-            for user in assigned
-            if (sub := work.submission(aid, user)) is not None and sub.score is not None
+            sub.score for user in assigned if (sub := by_user.get(user)) is not None and sub.score is not None
         ]
         result.append(
             AssignmentStatistics(
@@ -238,13 +237,11 @@ async def _student_summaries(
     qv, qp = quartiles(views), quartiles(parts)
     max_views = int(qv.max_score) if qv.max_score is not None else None
     max_parts = int(qp.max_score) if qp.max_score is not None else None
-    digital = [a.id for a in work.assignments if not work.non_digital(a.id)]  # CONTRACT §7.5
+    # Digital assignments only (CONTRACT §7.5); a student is judged on those assigned to them (§3.4).
+    judged = [work.statuses(a.id) for a in work.assignments if not work.non_digital(a.id)]
     rows: list[StudentSummary] = []
     for user, v, p in zip(population, views, parts, strict=True):
-        breakdown = TardinessBreakdown()
-        for aid in digital:
-            if work.due(aid, user).assigned:  # CONTRACT §3.4
-                breakdown.add(work.status(aid, user))
+        breakdown = TardinessBreakdown.of(found for st in judged if (found := st.get(user)) is not None)
         rows.append(
             StudentSummary(
                 id=user,

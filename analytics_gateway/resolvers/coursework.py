@@ -8,7 +8,7 @@ needs both C2 and C3 (a GraphQL dashboard) judges each pair once.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,16 +18,19 @@ from analytics_gateway.resolvers.policy import CourseAccess
 from analytics_gateway.resolvers.tardiness import (
     QUIZ_GRACE,
     Status,
+    expects_submission,
     is_non_digital,
+    judge,
     parse_submission_types,
-    status,
 )
 from analytics_gateway.storage.queries.coursework import (
     AssignmentRow,
+    ScoreFact,
     SubmissionRow,
     get_assignment_overrides,
     get_course_student_sections,
     get_published_assignments,
+    get_score_facts,
     get_submissions,
 )
 
@@ -45,8 +48,13 @@ class Coursework:
     dates: dict[int, AssignmentDates]
     types: dict[int, tuple[str, ...]]
     submissions: dict[int, dict[int, SubmissionRow]]  # assignment → user → the non-deleted submission
+    # When ``submissions`` holds only some students' rows (one student's S2): every student's score facts.
+    class_scores: dict[int, dict[int, ScoreFact]] | None = None
     _due: dict[tuple[int, int | None], DueDate] = field(default_factory=dict)  # user None: any student
     _status: dict[tuple[int, int], Status] = field(default_factory=dict)
+    _statuses: dict[int, dict[int, Status]] = field(
+        default_factory=dict
+    )  # assignment → every assigned student
     _muted: dict[int, bool] = field(default_factory=dict)
 
     def due(self, assignment_id: int, user_id: int) -> DueDate:
@@ -71,17 +79,50 @@ class Coursework:
         """CONTRACT §7.5."""
         return is_non_digital(self.types[assignment_id])
 
+    def expects(self, assignment_id: int) -> bool:
+        """Whether the assignment expects a submission (§3.5)."""
+        return expects_submission(self.types[assignment_id])
+
     def status(self, assignment_id: int, user_id: int) -> Status:
         """The §3.5 status of the pair, with the student's effective due date (an assigned pair)."""
+        judged = self._statuses.get(assignment_id)
+        if judged is not None and (found := judged.get(user_id)) is not None:
+            return found
         key = (assignment_id, user_id)
         found = self._status.get(key)
         if found is None:
-            found = self._status[key] = status(
+            found = self._status[key] = judge(
                 self.submission(assignment_id, user_id),
                 due_at=self.due(assignment_id, user_id).due_at,
-                submission_types=self.types[assignment_id],
+                expects=self.expects(assignment_id),
                 now=self.now,
             )
+        return found
+
+    def statuses(self, assignment_id: int) -> dict[int, Status]:
+        """The status of every current student the assignment is assigned to (absent: not assigned).
+
+        One pass per assignment, memoised: C2 and C3 read every pair of the course, so the due date is worked
+        out once when no override applies, and the assignment's types are read once.
+        """
+        found = self._statuses.get(assignment_id)
+        if found is not None:
+            return found
+        subs = self.submissions.get(assignment_id, {})
+        expects, now = self.expects(assignment_id), self.now
+        found = {}
+        if self.dates[assignment_id].overrides:
+            for user in self.students:
+                due = self.due(assignment_id, user)
+                if due.assigned:
+                    found[user] = judge(subs.get(user), due_at=due.due_at, expects=expects, now=now)
+        else:  # the same due date for every student
+            due = self.due(assignment_id, next(iter(self.students), 0))
+            if due.assigned:
+                at = due.due_at
+                for user in self.students:
+                    found[user] = judge(subs.get(user), due_at=at, expects=expects, now=now)
+        self._statuses[assignment_id] = found
         return found
 
     def muted(self, assignment_id: int) -> bool:
@@ -89,10 +130,25 @@ class Coursework:
         found = self._muted.get(assignment_id)
         if found is None:
             found = self._muted[assignment_id] = any(
-                (s.score is not None or s.workflow_state == "graded") and s.posted_at is None
-                for s in self.current_submissions(assignment_id)
+                f.graded_unposted for f in self.score_facts(assignment_id)
             )
         return found
+
+    def score_facts(self, assignment_id: int) -> list[ScoreFact]:
+        """The class's grade facts: one per current student with a non-deleted submission."""
+        students = self.students
+        if self.class_scores is not None:
+            return [f for user, f in self.class_scores.get(assignment_id, {}).items() if user in students]
+        return [
+            ScoreFact(
+                user,
+                sub.score,
+                sub.submitted_at is not None,
+                (sub.score is not None or sub.workflow_state == "graded") and sub.posted_at is None,
+            )
+            for user, sub in self.submissions.get(assignment_id, {}).items()
+            if user in students
+        ]
 
     def changes_at(self) -> datetime | None:
         """The next instant after :attr:`now` at which a status can change by the clock alone, or None.
@@ -109,13 +165,6 @@ class Coursework:
             if instant > self.now
         ]
         return min(later, default=None)
-
-    def current_submissions(self, assignment_id: int) -> Iterable[SubmissionRow]:
-        """The assignment's non-deleted submissions by current students."""
-        students = self.students
-        for user, sub in self.submissions.get(assignment_id, {}).items():
-            if user in students:
-                yield sub
 
 
 def visible_students(access: CourseAccess, students: dict[int, frozenset[int]]) -> list[int]:
@@ -139,7 +188,9 @@ async def load_coursework(
 ) -> Coursework:
     """Load the course's coursework (submissions of ``user_ids`` only, when given: S2 for one student).
 
-    Five statements whatever the number of students or assignments (per 5,000-id chunk).
+    Five statements whatever the number of students or assignments (per 5,000-id chunk); with
+    ``user_ids``, a sixth reads the class's score facts (:attr:`Coursework.class_scores`) instead of every
+    submission in full.
     """
     async with ctx.engine.connect() as conn:
         students = await get_course_student_sections(conn=conn, course_id=course_id)
@@ -147,6 +198,9 @@ async def load_coursework(
         ids = [a.id for a in rows]
         overrides = await get_assignment_overrides(conn=conn, assignment_ids=ids) if ids else {}
         subs = await get_submissions(conn=conn, assignment_ids=ids, user_ids=user_ids) if ids else []
+        class_scores = None
+        if user_ids is not None:
+            class_scores = await get_score_facts(conn=conn, assignment_ids=ids) if ids else {}
     dates = {
         a.id: AssignmentDates(
             due_at=a.due_at,
@@ -167,7 +221,7 @@ async def load_coursework(
         for a in rows
     }
     by_assignment: dict[int, dict[int, SubmissionRow]] = {}
-    for sub in subs:  # by id: the first live row of a pair wins (exports should hold one)
+    for sub in subs:  # a pair's lowest id comes first and wins (exports should hold one)
         by_assignment.setdefault(sub.assignment_id, {}).setdefault(sub.user_id, sub)
     return Coursework(
         course_id=course_id,
@@ -177,4 +231,5 @@ async def load_coursework(
         dates=dates,
         types={a.id: parse_submission_types(a.submission_types) for a in rows},
         submissions=by_assignment,
+        class_scores=class_scores,
     )

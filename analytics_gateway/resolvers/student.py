@@ -166,10 +166,10 @@ async def assignments_for_students(
     for assignment in work.assignments:
         aid = assignment.id
         muted = work.muted(aid)
-        live = list(work.current_submissions(aid))
-        statistics: Quartiles | None = quartiles([s.score for s in live if s.score is not None])
+        facts = work.score_facts(aid)
+        statistics: Quartiles | None = quartiles([f.score for f in facts if f.score is not None])
         if not privileged:
-            shown = sum(1 for s in live if s.submitted_at is not None or s.score is not None)
+            shown = sum(1 for f in facts if f.submitted or f.score is not None)
             if muted or hidden_graphs or shown < MIN_SUBMISSIONS_FOR_STATISTICS:
                 statistics = None
         shared[aid] = (muted, statistics)
@@ -221,7 +221,10 @@ async def student_assignments(
     course_id, student_id = access.course.course.id, access.student.id
 
     async def compute() -> tuple[list[StudentAssignment], datetime | None]:
-        work = coursework if coursework is not None else await load_coursework(ctx, course_id)
+        if coursework is not None:
+            work = coursework
+        else:  # this student's submissions in full, the class's only as score facts
+            work = await load_coursework(ctx, course_id, user_ids=[student_id])
         found = await assignments_for_students(ctx, access.course, [student_id], coursework=work)
         return found[student_id], work.changes_at()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from analytics_gateway.resolvers.tardiness import (
     is_late,
     is_missing,
     is_non_digital,
+    judge,
     parse_submission_types,
     recorded_time,
     seconds_late,
@@ -361,6 +363,73 @@ def test_expects_submission_and_non_digital(types: SubmissionTypes, expects: boo
 
 
 # --- Status -----------------------------------------------------------------------------------------------
+
+
+def _composed_status(
+    sub: SubmissionFacts | None, *, due_at: datetime | None, types: SubmissionTypes, now: datetime
+) -> Status:
+    """§3.5's status read straight off the predicates, as the reference states it."""
+    if sub is None:
+        return Status.MISSING if due_at is not None and due_at <= now else Status.FLOATING
+    if is_missing(sub, due_at=due_at, submission_types=types, now=now):
+        return Status.MISSING
+    if is_late(sub, due_at=due_at, now=now):
+        return Status.LATE
+    if recorded_time(sub, due_at=due_at, submission_types=types, now=now) is not None:
+        return Status.ON_TIME
+    return Status.FLOATING
+
+
+def test_judge_equals_the_composed_rules_on_every_combination() -> None:
+    # Every value each field can take that changes an outcome, around each boundary the rules have.
+    instants = [
+        None,
+        DUE - timedelta(days=1),
+        DUE,
+        DUE + timedelta(milliseconds=500),
+        DUE + timedelta(seconds=1),
+        DUE + timedelta(seconds=60),
+        DUE + timedelta(seconds=61),
+        DUE + timedelta(days=2),
+    ]
+    checked = 0
+    for submitted_at, state, score, excused, policy, grader, graded_at, custom, kind in itertools.product(
+        instants[:2] + instants[3:],
+        [None, "graded", "submitted"],
+        [None, 0.0, 7.5],
+        [None, False, True],
+        [None, "", "late", "missing", "extended", "none"],
+        [None, 9],
+        [None, DUE - timedelta(hours=3)],
+        [None, 1],
+        [None, "online_quiz", "online_upload"],
+    ):
+        sub = SubmissionFacts(
+            submitted_at=submitted_at,
+            workflow_state=state,
+            score=score,
+            excused=excused,
+            late_policy_status=policy,
+            seconds_late_override=30,
+            grader_id=grader,
+            graded_at=graded_at,
+            custom_grade_status_id=custom,
+            submission_type=kind,
+        )
+        for due_at, types, now in itertools.product(
+            [None, DUE, DUE + timedelta(days=5)], [ONLINE, ON_PAPER, None], instants[2:]
+        ):
+            assert now is not None
+            expected = _composed_status(sub, due_at=due_at, types=types, now=now)
+            got = judge(sub, due_at=due_at, expects=expects_submission(types), now=now)
+            assert got is expected, (sub, due_at, types, now)
+            checked += 1
+    for due_at, now in itertools.product(instants, instants[2:]):
+        assert now is not None
+        assert judge(None, due_at=due_at, expects=True, now=now) is _composed_status(
+            None, due_at=due_at, types=ONLINE, now=now
+        )
+    assert checked > 100_000, checked
 
 
 def test_status_values_are_canvas_strings() -> None:

@@ -38,6 +38,7 @@ __all__ = [
     "AssignmentRow",
     "OverrideRow",
     "ParticipationRow",
+    "ScoreFact",
     "SubmissionRow",
     "get_assignment_overrides",
     "get_course_daily_activity",
@@ -45,6 +46,7 @@ __all__ = [
     "get_module_ids",
     "get_participations",
     "get_published_assignments",
+    "get_score_facts",
     "get_student_hourly_views",
     "get_student_page_view_totals",
     "get_submissions",
@@ -208,25 +210,62 @@ _SUBMISSION_COLUMNS = [submissions.c[name] for name in SubmissionRow._fields]
 async def get_submissions(
     *, conn: AsyncConnection, assignment_ids: Sequence[int], user_ids: Collection[int] | None = None
 ) -> list[SubmissionRow]:
-    """Non-deleted submissions of these assignments (optionally of these users only), by id."""
+    """Non-deleted submissions of these assignments (optionally of these users only).
+
+    By assignment, user and id: the order of the ``(assignment_id, user_id)`` index, so the database reads
+    them in index order and sorts nothing; a pair's lowest id comes first.
+    """
     found: list[SubmissionRow] = []
     users_filter = None if user_ids is None else sorted(user_ids)
+    if users_filter is not None and not users_filter:
+        return []
+    c = submissions.c
     for part in chunks(assignment_ids):
         query = select(*_SUBMISSION_COLUMNS).where(
-            submissions.c.assignment_id.in_(part),
-            submissions.c.user_id.is_not(None),
-            _not_deleted(submissions.c.workflow_state),
+            c.assignment_id.in_(part), c.user_id.is_not(None), _not_deleted(c.workflow_state)
         )
-        if users_filter is not None:
-            if not users_filter:
-                return []
-            if len(users_filter) <= 100:  # one student (S2) or a small page: let the index narrow it
-                query = query.where(submissions.c.user_id.in_(users_filter))
-        for row in await conn.execute(query.order_by(submissions.c.id)):
-            found.append(SubmissionRow._make(row))
+        if users_filter is not None and len(users_filter) <= 100:  # one student (S2) or a small page
+            query = query.where(c.user_id.in_(users_filter))
+        result = await conn.execute(query.order_by(c.assignment_id, c.user_id, c.id))
+        found.extend(map(SubmissionRow._make, result))
     if users_filter is not None and len(users_filter) > 100:
         wanted = set(users_filter)
         found = [s for s in found if s.user_id in wanted]
+    return found
+
+
+class ScoreFact(NamedTuple):
+    """What the class's grade distribution reads of one non-deleted submission (S2 statistics, muting)."""
+
+    user_id: int
+    score: float | None
+    submitted: bool  # submitted_at is set
+    graded_unposted: bool  # scored or in workflow state ``graded``, and not posted (CONTRACT §7.4)
+
+
+async def get_score_facts(
+    *, conn: AsyncConnection, assignment_ids: Sequence[int]
+) -> dict[int, dict[int, ScoreFact]]:
+    """``assignment_id → user_id → ScoreFact`` of the non-deleted submissions (the lowest id of a pair).
+
+    The narrow read behind one student's S2: the class's scores without every submission's times and
+    statuses. Rows come in the ``(assignment_id, user_id)`` index's order, id breaking ties.
+    """
+    c = submissions.c
+    graded_unposted = and_(or_(c.score.is_not(None), c.workflow_state == "graded"), c.posted_at.is_(None))
+    found: dict[int, dict[int, ScoreFact]] = {}
+    for part in chunks(assignment_ids):
+        query = (
+            select(c.assignment_id, c.user_id, c.score, c.submitted_at.is_not(None), graded_unposted)
+            .where(c.assignment_id.in_(part), c.user_id.is_not(None), _not_deleted(c.workflow_state))
+            .order_by(c.assignment_id, c.user_id, c.id)
+        )
+        for assignment_id, user_id, score, submitted, unposted in await conn.execute(query):
+            by_user = found.setdefault(int(assignment_id), {})
+            if user_id not in by_user:
+                by_user[int(user_id)] = ScoreFact(
+                    int(user_id), None if score is None else float(score), bool(submitted), bool(unposted)
+                )
     return found
 
 
