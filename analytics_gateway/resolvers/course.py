@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 from analytics_gateway.resolvers.cache import Scope, cached, visibility_key
 from analytics_gateway.resolvers.context import AnalyticsContext
@@ -21,6 +21,7 @@ from analytics_gateway.resolvers.stats import Quartiles, activity_level, quartil
 from analytics_gateway.resolvers.tardiness import TardinessBreakdown, TardinessCounts, TardinessFractions
 from analytics_gateway.storage.queries.coursework import (
     get_course_daily_activity,
+    get_course_student_sections,
     get_student_page_view_totals,
     get_user_names,
 )
@@ -33,12 +34,15 @@ __all__ = [
     "DayActivity",
     "SortKey",
     "StudentSummary",
+    "SummaryBase",
     "course_activity",
     "course_assignments",
+    "course_student_order",
     "course_student_summaries",
     "parse_sort_column",
     "sort_summaries",
     "student_name_order",
+    "student_summaries_of",
 ]
 
 SortKey = Literal["name", "score", "participations", "page_views"]
@@ -139,6 +143,21 @@ def _assignment_statistics(access: CourseAccess, work: Coursework) -> list[Assig
 
 
 @dataclass(frozen=True, slots=True)
+class SummaryBase:
+    """C3's row of one visible student without the tardiness: what C3 sorts by, and the levels."""
+
+    id: int
+    page_views: int
+    max_page_views: int | None
+    page_views_level: int
+    participations: int
+    max_participations: int | None
+    participations_level: int
+    sortable_name: str
+    current_score: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class StudentSummary:
     """C3: one visible student's page views, participations, levels and tardiness in the course."""
 
@@ -152,6 +171,38 @@ class StudentSummary:
     tardiness: TardinessCounts
     sortable_name: str
     current_score: float | None
+
+    @classmethod
+    def of(cls, base: SummaryBase, tardiness: TardinessCounts) -> StudentSummary:
+        """The summary of ``base``'s student with their tardiness."""
+        return cls(
+            id=base.id,
+            page_views=base.page_views,
+            max_page_views=base.max_page_views,
+            page_views_level=base.page_views_level,
+            participations=base.participations,
+            max_participations=base.max_participations,
+            participations_level=base.participations_level,
+            tardiness=tardiness,
+            sortable_name=base.sortable_name,
+            current_score=base.current_score,
+        )
+
+
+class _Sortable(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def page_views(self) -> int: ...
+    @property
+    def participations(self) -> int: ...
+    @property
+    def sortable_name(self) -> str: ...
+    @property
+    def current_score(self) -> float | None: ...
+
+
+RowT = TypeVar("RowT", bound=_Sortable)
 
 
 def parse_sort_column(value: str | None) -> tuple[SortKey, bool]:
@@ -186,7 +237,7 @@ def student_name_order(names: dict[int, str], descending: bool = False) -> list[
     return ordered
 
 
-def sort_summaries(rows: Sequence[StudentSummary], key: SortKey, descending: bool) -> list[StudentSummary]:
+def sort_summaries(rows: Sequence[RowT], key: SortKey, descending: bool) -> list[RowT]:
     """C3's orders (behaviour §4 C3); every descending order is the exact reverse of the ascending one."""
     if key == "name":
         ordered = sorted(rows, key=lambda r: (_name_key(r.sortable_name), r.id))
@@ -210,24 +261,81 @@ async def course_student_summaries(
     coursework: CourseworkSource | None = None,
 ) -> list[StudentSummary]:
     """C3: every visible student, sorted; levels and maxima over all of them (CONTRACT §7.13)."""
-    require_read_as_admin(access)  # C3 runs C1's checks, then needs grade rights (behaviour §5)
-    require_grade_access(access)
+    _require_summaries(access)
     course_id = access.course.id
 
     async def compute() -> tuple[list[StudentSummary], datetime | None]:
         work = await coursework() if coursework is not None else await load_coursework(ctx, course_id)
-        return await _student_summaries(ctx, access, work), work.changes_at()
+        bases = await _summary_bases(ctx, access, work.students)
+        tardiness = _tardiness(work, [b.id for b in bases])
+        return [StudentSummary.of(b, tardiness[b.id]) for b in bases], work.changes_at()
 
     key = ("C3", course_id, visibility_key(access))
     rows = await cached(ctx, key, Scope.of(courses=[course_id]), compute)
     return sort_summaries(rows, sort, descending)
 
 
-async def _student_summaries(
-    ctx: AnalyticsContext, access: CourseAccess, work: Coursework
+async def course_student_order(
+    ctx: AnalyticsContext, access: CourseAccess, *, sort: SortKey = "name", descending: bool = False
+) -> list[SummaryBase]:
+    """C3's rows without tardiness, sorted: what a page of C3 is cut from (REST reads one page).
+
+    No submission is read: the tardiness of the page's students comes from :func:`student_summaries_of`.
+    """
+    _require_summaries(access)
+    course_id = access.course.id
+
+    async def compute() -> tuple[list[SummaryBase], None]:
+        async with ctx.engine.connect() as conn:
+            students = await get_course_student_sections(conn=conn, course_id=course_id)
+        return await _summary_bases(ctx, access, students), None
+
+    key = ("C3 order", course_id, visibility_key(access))
+    rows = await cached(ctx, key, Scope.of(courses=[course_id]), compute)
+    return sort_summaries(rows, sort, descending)
+
+
+async def student_summaries_of(
+    ctx: AnalyticsContext, access: CourseAccess, bases: Sequence[SummaryBase]
 ) -> list[StudentSummary]:
-    """C3's rows, in no particular order."""
-    population = visible_students(access, work.students)
+    """The C3 rows of these students (from :func:`course_student_order`), in their order.
+
+    Their tardiness is judged from their own submissions only: a page of 100 students reads a fifth of a
+    500-student course's submissions. A student's tardiness is the same whoever asks.
+    """
+    _require_summaries(access)
+    course_id = access.course.id
+    ids = tuple(b.id for b in bases)
+
+    async def compute() -> tuple[dict[int, TardinessCounts], datetime | None]:
+        work = await load_coursework(ctx, course_id, user_ids=ids) if ids else None
+        if work is None:
+            return {}, None
+        return _tardiness(work, ids), work.changes_at()
+
+    tardiness = await cached(ctx, ("C3 tardiness", course_id, ids), Scope.of(courses=[course_id]), compute)
+    return [StudentSummary.of(b, tardiness[b.id]) for b in bases]
+
+
+def _require_summaries(access: CourseAccess) -> None:
+    require_read_as_admin(access)  # C3 runs C1's checks, then needs grade rights (behaviour §5)
+    require_grade_access(access)
+
+
+def _tardiness(work: Coursework, users: Sequence[int]) -> dict[int, TardinessCounts]:
+    """Each student's C3 tardiness: their digital assignments (CONTRACT §7.5) assigned to them (§3.4)."""
+    judged = [work.statuses(a.id) for a in work.assignments if not work.non_digital(a.id)]
+    return {
+        user: TardinessBreakdown.of(found for st in judged if (found := st.get(user)) is not None).counts()
+        for user in users
+    }
+
+
+async def _summary_bases(
+    ctx: AnalyticsContext, access: CourseAccess, students: dict[int, frozenset[int]]
+) -> list[SummaryBase]:
+    """C3's rows without tardiness, in no particular order: levels and maxima over every visible student."""
+    population = visible_students(access, students)
     async with ctx.engine.connect() as conn:
         totals = await get_student_page_view_totals(conn=conn, course_id=access.course.id)
         names = await get_user_names(conn=conn, user_ids=population) if population else {}
@@ -237,23 +345,17 @@ async def _student_summaries(
     qv, qp = quartiles(views), quartiles(parts)
     max_views = int(qv.max_score) if qv.max_score is not None else None
     max_parts = int(qp.max_score) if qp.max_score is not None else None
-    # Digital assignments only (CONTRACT §7.5); a student is judged on those assigned to them (§3.4).
-    judged = [work.statuses(a.id) for a in work.assignments if not work.non_digital(a.id)]
-    rows: list[StudentSummary] = []
-    for user, v, p in zip(population, views, parts, strict=True):
-        breakdown = TardinessBreakdown.of(found for st in judged if (found := st.get(user)) is not None)
-        rows.append(
-            StudentSummary(
-                id=user,
-                page_views=v,
-                max_page_views=max_views,
-                page_views_level=activity_level(v, qv.first_quartile, qv.third_quartile),
-                participations=p,
-                max_participations=max_parts,
-                participations_level=activity_level(p, qp.first_quartile, qp.third_quartile),
-                tardiness=breakdown.counts(),
-                sortable_name=names.get(user, ""),
-                current_score=scores.get((access.course.id, user)),
-            )
+    return [
+        SummaryBase(
+            id=user,
+            page_views=v,
+            max_page_views=max_views,
+            page_views_level=activity_level(v, qv.first_quartile, qv.third_quartile),
+            participations=p,
+            max_participations=max_parts,
+            participations_level=activity_level(p, qp.first_quartile, qp.third_quartile),
+            sortable_name=names.get(user, ""),
+            current_score=scores.get((access.course.id, user)),
         )
-    return rows
+        for user, v, p in zip(population, views, parts, strict=True)
+    ]

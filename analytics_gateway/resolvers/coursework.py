@@ -25,12 +25,12 @@ from analytics_gateway.resolvers.tardiness import (
 )
 from analytics_gateway.storage.queries.coursework import (
     AssignmentRow,
-    ScoreFact,
+    ClassScores,
     SubmissionRow,
     get_assignment_overrides,
+    get_class_scores,
     get_course_student_sections,
     get_published_assignments,
-    get_score_facts,
     get_submissions,
 )
 
@@ -48,14 +48,15 @@ class Coursework:
     dates: dict[int, AssignmentDates]
     types: dict[int, tuple[str, ...]]
     submissions: dict[int, dict[int, SubmissionRow]]  # assignment → user → the non-deleted submission
-    # When ``submissions`` holds only some students' rows (one student's S2): every student's score facts.
-    class_scores: dict[int, dict[int, ScoreFact]] | None = None
+    # When ``submissions`` holds only some students' rows (one student's S2, a page of C3): which.
+    only_users: frozenset[int] | None = None
+    # Then, for S2's statistics: the class's scores, read narrowly.
+    class_scores: dict[int, ClassScores] | None = None
     _due: dict[tuple[int, int | None], DueDate] = field(default_factory=dict)  # user None: any student
     _status: dict[tuple[int, int], Status] = field(default_factory=dict)
-    _statuses: dict[int, dict[int, Status]] = field(
-        default_factory=dict
-    )  # assignment → every assigned student
-    _muted: dict[int, bool] = field(default_factory=dict)
+    # Memoised per assignment: the status of every assigned student, and the class's scores.
+    _statuses: dict[int, dict[int, Status]] = field(default_factory=dict)
+    _scores: dict[int, ClassScores] = field(default_factory=dict)
 
     def due(self, assignment_id: int, user_id: int) -> DueDate:
         """Whether the assignment is assigned to the student, and their due date (CONTRACT §7.3)."""
@@ -100,7 +101,8 @@ class Coursework:
         return found
 
     def statuses(self, assignment_id: int) -> dict[int, Status]:
-        """The status of every current student the assignment is assigned to (absent: not assigned).
+        """The status of every current student the assignment is assigned to (absent: not assigned), of
+        :attr:`only_users` when the submissions of some students only were read.
 
         One pass per assignment, memoised: C2 and C3 read every pair of the course, so the due date is worked
         out once when no override applies, and the assignment's types are read once.
@@ -110,45 +112,45 @@ class Coursework:
             return found
         subs = self.submissions.get(assignment_id, {})
         expects, now = self.expects(assignment_id), self.now
+        students: Collection[int] = self.students
+        if self.only_users is not None:  # only those whose submissions were read
+            students = [u for u in self.students if u in self.only_users]
         found = {}
         if self.dates[assignment_id].overrides:
-            for user in self.students:
+            for user in students:
                 due = self.due(assignment_id, user)
                 if due.assigned:
                     found[user] = judge(subs.get(user), due_at=due.due_at, expects=expects, now=now)
         else:  # the same due date for every student
-            due = self.due(assignment_id, next(iter(self.students), 0))
+            due = self.due(assignment_id, next(iter(students), 0))
             if due.assigned:
                 at = due.due_at
-                for user in self.students:
+                for user in students:
                     found[user] = judge(subs.get(user), due_at=at, expects=expects, now=now)
         self._statuses[assignment_id] = found
         return found
 
     def muted(self, assignment_id: int) -> bool:
         """CONTRACT §7.4: a current student's non-deleted submission is graded but unposted."""
-        found = self._muted.get(assignment_id)
-        if found is None:
-            found = self._muted[assignment_id] = any(
-                f.graded_unposted for f in self.score_facts(assignment_id)
-            )
-        return found
+        return self.scores_of(assignment_id).muted
 
-    def score_facts(self, assignment_id: int) -> list[ScoreFact]:
-        """The class's grade facts: one per current student with a non-deleted submission."""
-        students = self.students
-        if self.class_scores is not None:
-            return [f for user, f in self.class_scores.get(assignment_id, {}).items() if user in students]
-        return [
-            ScoreFact(
-                user,
-                sub.score,
-                sub.submitted_at is not None,
-                (sub.score is not None or sub.workflow_state == "graded") and sub.posted_at is None,
-            )
-            for user, sub in self.submissions.get(assignment_id, {}).items()
-            if user in students
-        ]
+    def scores_of(self, assignment_id: int) -> ClassScores:
+        """The assignment's grade distribution over the current students (memoised)."""
+        if self.class_scores is not None:  # read narrowly (one student's S2)
+            return self.class_scores.get(assignment_id) or ClassScores()
+        if self.only_users is not None:
+            raise ValueError("the class's scores were not read: load_coursework(class_scores=True)")
+        found = self._scores.get(assignment_id)
+        if found is None:
+            found = self._scores[assignment_id] = ClassScores()
+            students = self.students
+            for user, sub in self.submissions.get(assignment_id, {}).items():
+                if user in students:
+                    unposted = (
+                        sub.score is not None or sub.workflow_state == "graded"
+                    ) and sub.posted_at is None
+                    found.add(sub.score, sub.submitted_at is not None, unposted)
+        return found
 
     def changes_at(self) -> datetime | None:
         """The next instant after :attr:`now` at which a status can change by the clock alone, or None.
@@ -184,13 +186,19 @@ def visible_students(access: CourseAccess, students: dict[int, frozenset[int]]) 
 
 
 async def load_coursework(
-    ctx: AnalyticsContext, course_id: int, *, user_ids: Collection[int] | None = None
+    ctx: AnalyticsContext,
+    course_id: int,
+    *,
+    user_ids: Collection[int] | None = None,
+    class_scores: bool = False,
 ) -> Coursework:
-    """Load the course's coursework (submissions of ``user_ids`` only, when given: S2 for one student).
+    """Load the course's coursework; with ``user_ids``, the submissions of those students only (one
+    student's S2, one page of C3).
 
     Five statements whatever the number of students or assignments (per 5,000-id chunk); with
-    ``user_ids``, a sixth reads the class's score facts (:attr:`Coursework.class_scores`) instead of every
-    submission in full.
+    ``user_ids`` and ``class_scores``, a sixth reads the whole class's score facts
+    (:attr:`Coursework.class_scores`, what S2's statistics need) instead of every submission in full.
+    Without ``class_scores``, :meth:`Coursework.scores_of` is known only with every submission read.
     """
     async with ctx.engine.connect() as conn:
         students = await get_course_student_sections(conn=conn, course_id=course_id)
@@ -198,9 +206,9 @@ async def load_coursework(
         ids = [a.id for a in rows]
         overrides = await get_assignment_overrides(conn=conn, assignment_ids=ids) if ids else {}
         subs = await get_submissions(conn=conn, assignment_ids=ids, user_ids=user_ids) if ids else []
-        class_scores = None
-        if user_ids is not None:
-            class_scores = await get_score_facts(conn=conn, assignment_ids=ids) if ids else {}
+        facts = None
+        if user_ids is not None and class_scores:
+            facts = await get_class_scores(conn=conn, assignment_ids=ids, user_ids=students) if ids else {}
     dates = {
         a.id: AssignmentDates(
             due_at=a.due_at,
@@ -231,5 +239,6 @@ async def load_coursework(
         dates=dates,
         types={a.id: parse_submission_types(a.submission_types) for a in rows},
         submissions=by_assignment,
-        class_scores=class_scores,
+        only_users=None if user_ids is None else frozenset(user_ids),
+        class_scores=facts,
     )

@@ -165,13 +165,11 @@ async def assignments_for_students(
     shared: dict[int, tuple[bool, Quartiles | None]] = {}
     for assignment in work.assignments:
         aid = assignment.id
-        muted = work.muted(aid)
-        facts = work.score_facts(aid)
-        statistics: Quartiles | None = quartiles([f.score for f in facts if f.score is not None])
-        if not privileged:
-            shown = sum(1 for f in facts if f.submitted or f.score is not None)
-            if muted or hidden_graphs or shown < MIN_SUBMISSIONS_FOR_STATISTICS:
-                statistics = None
+        scores = work.scores_of(aid)
+        muted = scores.muted
+        statistics: Quartiles | None = quartiles(scores.scores)
+        if not privileged and (muted or hidden_graphs or scores.shown < MIN_SUBMISSIONS_FOR_STATISTICS):
+            statistics = None
         shared[aid] = (muted, statistics)
     result: dict[int, list[StudentAssignment]] = {}
     for user in dict.fromkeys(student_ids):
@@ -224,7 +222,7 @@ async def student_assignments(
         if coursework is not None:
             work = coursework
         else:  # this student's submissions in full, the class's only as score facts
-            work = await load_coursework(ctx, course_id, user_ids=[student_id])
+            work = await load_coursework(ctx, course_id, user_ids=[student_id], class_scores=True)
         found = await assignments_for_students(ctx, access.course, [student_id], coursework=work)
         return found[student_id], work.changes_at()
 

@@ -15,8 +15,9 @@ from analytics_gateway.resolvers.course import (
     StudentSummary,
     course_activity,
     course_assignments,
-    course_student_summaries,
+    course_student_order,
     parse_sort_column,
+    student_summaries_of,
 )
 from analytics_gateway.resolvers.jobs import course_assignments_async
 from analytics_gateway.resolvers.lookup import parse_numeric_id
@@ -177,7 +178,7 @@ async def student_summaries(req: RestRequest) -> Any:
     access = await open_course(req.ctx, req.params["course_id"])
     query = req.query
     key, descending = parse_sort_column(query.get("sort_column"))
-    rows = await course_student_summaries(req.ctx, access, sort=key, descending=descending)
+    rows = await course_student_order(req.ctx, access, sort=key, descending=descending)
     wanted = query.get("student_id")
     if wanted is not None and wanted.strip():
         # A raw numeric id only (no SIS forms, no `self`); an unknown or invisible one gives [].
@@ -185,7 +186,8 @@ async def student_summaries(req: RestRequest) -> Any:
         rows = [r for r in rows if r.id == student]
     page = paginate(len(rows), query)
     url = f"{base_url(req.request)}/api/v1/courses/{access.course.id}/analytics/student_summaries"
-    body = shape_student_summaries(rows[page.start : page.stop], req.dialect)
+    summaries = await student_summaries_of(req.ctx, access, rows[page.start : page.stop])
+    body = shape_student_summaries(summaries, req.dialect)
     return RestResult(body, headers={"Link": link_header(url, query, page)})
 
 

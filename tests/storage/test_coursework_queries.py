@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from analytics_gateway.resolvers.context import AnalyticsContext, Viewer
 from analytics_gateway.resolvers.coursework import load_coursework
-from analytics_gateway.storage.queries.coursework import get_score_facts, get_submissions
+from analytics_gateway.storage.queries.coursework import ClassScores, get_class_scores, get_submissions
 from tests._dataset import Dataset
 
 POSTED = datetime(2026, 9, 2, 8, 0)
@@ -46,16 +47,13 @@ async def test_both_reads_keep_the_lowest_id_of_a_pair(engine: AsyncEngine, tmp_
     await d.load(engine, tmp_path)
     async with engine.connect() as conn:
         full = await get_submissions(conn=conn, assignment_ids=assignments)
-        facts = await get_score_facts(conn=conn, assignment_ids=assignments)
+        class_scores = await get_class_scores(conn=conn, assignment_ids=assignments, user_ids=set(students))
     assert [s.id for s in full] == [700, 705, 701, 702, 704, 690, 691]  # by assignment, user, id
-    assert {a: {u: f.score for u, f in by_user.items()} for a, by_user in facts.items()} == {
-        500: {students[0]: 8.0, students[1]: 6.0, students[2]: None, 299: 3.0},
-        501: {students[1]: 9.0},
-    }
-    assert facts[500][students[1]].graded_unposted
-    assert not facts[500][students[0]].graded_unposted
-    assert facts[500][students[2]].submitted
-    assert not facts[500][students[0]].submitted
+    first = class_scores[500]  # 700 (not 705), 701 (unposted), 702 (submitted); not 703 nor the outsider
+    assert sorted(first.scores) == [6.0, 8.0]
+    assert first.shown == 3
+    assert first.muted
+    assert class_scores[501] == ClassScores(scores=[9.0], shown=1, muted=False)
 
 
 async def test_one_students_coursework_has_the_class_statistics_of_the_full_one(
@@ -65,17 +63,22 @@ async def test_one_students_coursework_has_the_class_statistics_of_the_full_one(
     await d.load(engine, tmp_path)
     ctx = AnalyticsContext(engine=engine, viewer=Viewer(None), now=datetime(2026, 9, 5))
     full = await load_coursework(ctx, 10)
-    narrow = await load_coursework(ctx, 10, user_ids=[students[1]])
-    assert narrow.class_scores is not None
-    assert full.class_scores is None
+    narrow = await load_coursework(ctx, 10, user_ids=[students[1]], class_scores=True)
     for aid in assignments:
-        assert sorted(narrow.score_facts(aid)) == sorted(full.score_facts(aid))
-        assert narrow.muted(aid) == full.muted(aid)
+        wide, thin = full.scores_of(aid), narrow.scores_of(aid)
+        assert (sorted(wide.scores), wide.shown, wide.muted) == (sorted(thin.scores), thin.shown, thin.muted)
         assert narrow.status(aid, students[1]) == full.status(aid, students[1])
-    assert full.muted(500)
-    assert not full.muted(501)
-    assert sorted(f.score for f in full.score_facts(500) if f.score is not None) == [6.0, 8.0]
     assert narrow.submission(500, students[0]) is None  # only the asked student's rows in full
     first = full.submission(500, students[0])
     assert first is not None
     assert first.id == 700
+
+
+async def test_a_page_of_students_has_no_class_scores(engine: AsyncEngine, tmp_path: Path) -> None:
+    d, students, _ = _course()
+    await d.load(engine, tmp_path)
+    ctx = AnalyticsContext(engine=engine, viewer=Viewer(None), now=datetime(2026, 9, 5))
+    page = await load_coursework(ctx, 10, user_ids=students[:2])
+    assert set(page.statuses(500)) == set(students[:2])  # judged: the page's students only
+    with pytest.raises(ValueError, match="class_scores=True"):
+        page.scores_of(500)

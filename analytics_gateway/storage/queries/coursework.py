@@ -7,12 +7,12 @@ statement per ``IN`` chunk, so the cost of a request does not grow with its numb
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Container, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Row, and_, func, or_, select, text
+from sqlalchemy import ColumnElement, Row, and_, case, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from analytics_gateway.storage.queries._util import chunks
@@ -36,17 +36,17 @@ from analytics_gateway.storage.tables import (
 
 __all__ = [
     "AssignmentRow",
+    "ClassScores",
     "OverrideRow",
     "ParticipationRow",
-    "ScoreFact",
     "SubmissionRow",
     "get_assignment_overrides",
+    "get_class_scores",
     "get_course_daily_activity",
     "get_course_student_sections",
     "get_module_ids",
     "get_participations",
     "get_published_assignments",
-    "get_score_facts",
     "get_student_hourly_views",
     "get_student_page_view_totals",
     "get_submissions",
@@ -234,38 +234,60 @@ async def get_submissions(
     return found
 
 
-class ScoreFact(NamedTuple):
-    """What the class's grade distribution reads of one non-deleted submission (S2 statistics, muting)."""
+@dataclass(slots=True)
+class ClassScores:
+    """One assignment's grade distribution over the class: what S2's statistics and muting read.
 
-    user_id: int
-    score: float | None
-    submitted: bool  # submitted_at is set
-    graded_unposted: bool  # scored or in workflow state ``graded``, and not posted (CONTRACT §7.4)
+    Built from each current student's live submission (the lowest id of a pair) by :meth:`add`.
+    """
+
+    scores: list[float] = field(default_factory=list)  # the scores given, in no particular order
+    shown: int = 0  # submissions submitted or scored (CONTRACT §7.6 hides fewer than 5 from students)
+    muted: bool = False  # one is scored or in state ``graded`` and not posted (CONTRACT §7.4)
+
+    def add(self, score: float | None, submitted: bool, graded_unposted: bool) -> None:
+        """Count one student's submission."""
+        if score is not None:
+            self.scores.append(score)
+            self.shown += 1
+        elif submitted:
+            self.shown += 1
+        if graded_unposted:
+            self.muted = True
 
 
-async def get_score_facts(
-    *, conn: AsyncConnection, assignment_ids: Sequence[int]
-) -> dict[int, dict[int, ScoreFact]]:
-    """``assignment_id → user_id → ScoreFact`` of the non-deleted submissions (the lowest id of a pair).
+async def get_class_scores(
+    *, conn: AsyncConnection, assignment_ids: Sequence[int], user_ids: Container[int]
+) -> dict[int, ClassScores]:
+    """``assignment_id → ClassScores`` over the live submissions of ``user_ids`` (the class's students).
 
     The narrow read behind one student's S2: the class's scores without every submission's times and
-    statuses. Rows come in the ``(assignment_id, user_id)`` index's order, id breaking ties.
+    statuses. Rows come in the ``(assignment_id, user_id)`` index's order, so a pair's lowest id is the
+    first and the only one counted.
     """
     c = submissions.c
-    graded_unposted = and_(or_(c.score.is_not(None), c.workflow_state == "graded"), c.posted_at.is_(None))
-    found: dict[int, dict[int, ScoreFact]] = {}
+    submitted = case((c.submitted_at.is_not(None), 1), else_=0)
+    unposted = case(
+        (and_(or_(c.score.is_not(None), c.workflow_state == "graded"), c.posted_at.is_(None)), 1), else_=0
+    )
+    found: dict[int, ClassScores] = {}
     for part in chunks(assignment_ids):
         query = (
-            select(c.assignment_id, c.user_id, c.score, c.submitted_at.is_not(None), graded_unposted)
+            select(c.assignment_id, c.user_id, c.score, submitted, unposted)
             .where(c.assignment_id.in_(part), c.user_id.is_not(None), _not_deleted(c.workflow_state))
             .order_by(c.assignment_id, c.user_id, c.id)
         )
-        for assignment_id, user_id, score, submitted, unposted in await conn.execute(query):
-            by_user = found.setdefault(int(assignment_id), {})
-            if user_id not in by_user:
-                by_user[int(user_id)] = ScoreFact(
-                    int(user_id), None if score is None else float(score), bool(submitted), bool(unposted)
-                )
+        last: tuple[int, int] | None = None
+        scores = ClassScores()
+        for assignment_id, user_id, score, was_submitted, was_unposted in await conn.execute(query):
+            pair = (assignment_id, user_id)
+            if pair == last:
+                continue
+            if last is None or assignment_id != last[0]:
+                scores = found[int(assignment_id)] = ClassScores()
+            last = pair
+            if user_id in user_ids:
+                scores.add(None if score is None else float(score), bool(was_submitted), bool(was_unposted))
     return found
 
 

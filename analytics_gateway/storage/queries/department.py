@@ -157,15 +157,15 @@ async def get_enrolled_users_by_account(
 
 
 def _department_enrollments(
-    account_ids: Collection[int], term_id: int, states: Collection[str], type_: str
+    account_ids: Collection[int], term_id: int, states: Collection[str], types: tuple[str, ...]
 ) -> list[ColumnElement[bool]]:
-    """Counted enrollments of one type in the courses placed in these accounts, in the term and states
+    """Counted enrollments of these types in the courses placed in these accounts, in the term and states
     (the course set of :func:`get_department_courses`, joined through ``courses`` instead of listed)."""
     return [
         courses.c.account_id.in_(sorted(account_ids)),
         courses.c.enrollment_term_id == term_id,
         courses.c.workflow_state.in_(list(states)),
-        enrollments.c.type == type_,
+        enrollments.c.type == types[0] if len(types) == 1 else enrollments.c.type.in_(types),
         enrollments.c.workflow_state.in_(STUDENT_STATES),
         enrollments.c.user_id.is_not(None),
     ]
@@ -175,23 +175,39 @@ def _department_enrollments(
 # first (63 ms instead of 38 for a large term's 59,000 student enrollments).
 
 
+def _distinct_users(type_: str) -> ColumnElement[int]:
+    """Distinct users of the enrollments of one type, among the rows a statement reads."""
+    return func.count(enrollments.c.user_id.distinct()).filter(enrollments.c.type == type_)
+
+
 async def count_department_users(
     *, conn: AsyncConnection, account_ids: Collection[int], term_id: int, states: Collection[str]
 ) -> dict[str, int] | None:
     """:func:`get_enrolled_users` of the department's course set, counted by the database.
 
-    None when there are too many accounts for one statement (the caller lists the users instead).
+    PostgreSQL reads the enrollments once and counts both types (``FILTER``); SQLite runs one statement
+    per type, each a range of the ``(course_id, type, workflow_state, user_id)`` index. None when there
+    are too many accounts for one statement (the caller lists the users instead).
     """
     if len(account_ids) > IN_CHUNK:
         return None
+    joined = enrollments.join(courses, courses.c.id == enrollments.c.course_id)
+    if conn.dialect.name == "postgresql":
+        query = (
+            select(*(_distinct_users(t) for t in _COUNTED_TYPES))
+            .select_from(joined)
+            .where(*_department_enrollments(account_ids, term_id, states, _COUNTED_TYPES))
+        )
+        row = (await conn.execute(query)).one()
+        return {t: int(n or 0) for t, n in zip(_COUNTED_TYPES, row, strict=True)}
     found: dict[str, int] = {}
     for type_ in _COUNTED_TYPES:
-        query = (
+        counted = (
             select(func.count(enrollments.c.user_id.distinct()))
-            .select_from(enrollments.join(courses, courses.c.id == enrollments.c.course_id))
-            .where(*_department_enrollments(account_ids, term_id, states, type_))
+            .select_from(joined)
+            .where(*_department_enrollments(account_ids, term_id, states, (type_,)))
         )
-        found[type_] = int(await conn.scalar(query) or 0)
+        found[type_] = int(await conn.scalar(counted) or 0)
     return found
 
 
@@ -199,22 +215,36 @@ async def count_department_users_by_branch(
     *, conn: AsyncConnection, branch_of: Mapping[int, int], term_id: int, states: Collection[str]
 ) -> dict[tuple[int, str], int] | None:
     """Distinct users per ``(branch, type)`` over the department's course set, counted by the database;
-    ``branch_of`` maps each of the department's accounts to its branch (D4's rows).
+    ``branch_of`` maps each of the department's accounts to its branch (D4's rows). One statement on
+    PostgreSQL, one per type on SQLite, as :func:`count_department_users`.
 
     None when there are too many accounts for one statement (the caller lists the users instead).
     """
     if not branch_of or 2 * len(branch_of) > IN_CHUNK:
         return None
     branch = case({a: b for a, b in sorted(branch_of.items())}, value=courses.c.account_id).label("branch")
+    joined = enrollments.join(courses, courses.c.id == enrollments.c.course_id)
     found: dict[tuple[int, str], int] = {}
-    for type_ in _COUNTED_TYPES:
+    if conn.dialect.name == "postgresql":
         query = (
-            select(branch, func.count(enrollments.c.user_id.distinct()))
-            .select_from(enrollments.join(courses, courses.c.id == enrollments.c.course_id))
-            .where(*_department_enrollments(branch_of, term_id, states, type_))
+            select(branch, *(_distinct_users(t) for t in _COUNTED_TYPES))
+            .select_from(joined)
+            .where(*_department_enrollments(branch_of, term_id, states, _COUNTED_TYPES))
             .group_by(branch)
         )
-        found.update(((int(b), type_), int(n)) for b, n in await conn.execute(query))
+        for b, *counts in await conn.execute(query):
+            for type_, n in zip(_COUNTED_TYPES, counts, strict=True):
+                if n:
+                    found[(int(b), type_)] = int(n)
+        return found
+    for type_ in _COUNTED_TYPES:
+        per_type = (
+            select(branch, func.count(enrollments.c.user_id.distinct()))
+            .select_from(joined)
+            .where(*_department_enrollments(branch_of, term_id, states, (type_,)))
+            .group_by(branch)
+        )
+        found.update(((int(b), type_), int(n)) for b, n in await conn.execute(per_type))
     return found
 
 
