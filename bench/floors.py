@@ -4,7 +4,8 @@
   written by hand and run through the bare driver (no ORM, no HTTP, no Python computation beyond
   fetching): department activity (the account rollup, which holds the answer's numbers themselves),
   course assignments (students, published assignments, overrides and their students, submissions) and
-  student summaries (those, plus page-view totals, scores and names). Whatever the gateway spends above it
+  student summaries (those, the submissions of one page of 100 students only, plus page-view totals,
+  scores and names). Whatever the gateway spends above it
   is HTTP, authorization, computation and serialization.
 * **Raw web_logs**: department activity as a school would compute it without this project, straight
   from ``web_logs`` joined to ``courses`` (no rollups), the same numbers.
@@ -71,8 +72,19 @@ def data_floor_sql(*, course_id: int, accounts: Sequence[int], term_id: int) -> 
         "submission_type, posted_at FROM submissions "
         f"WHERE assignment_id IN ({published}) AND user_id IS NOT NULL",
     ]
+    # C3 answers one page (per_page=100): every student's totals, scores and names decide the order and
+    # the levels, the page's students' submissions their tardiness (any 100 students cost the same).
+    page = (
+        "SELECT user_id FROM enrollments WHERE course_id = "
+        f"{c} AND type = 'StudentEnrollment' AND workflow_state IN ('active', 'completed') "
+        "AND user_id IS NOT NULL ORDER BY user_id LIMIT 100"
+    )
     summaries = [
-        *coursework,
+        *coursework[:4],
+        "SELECT id, assignment_id, user_id, submitted_at, workflow_state, score, excused, "
+        "late_policy_status, seconds_late_override, grader_id, graded_at, custom_grade_status_id, "
+        "submission_type, posted_at FROM submissions "
+        f"WHERE assignment_id IN ({published}) AND user_id IN ({page})",
         "SELECT user_id, sum(views), sum(participations) FROM page_view_student_daily "
         f"WHERE course_id = {c} GROUP BY user_id",
         "SELECT e.user_id, s.current_score FROM enrollments e LEFT JOIN scores s "
