@@ -208,7 +208,7 @@ async def load_coursework(
         subs = await get_submissions(conn=conn, assignment_ids=ids, user_ids=user_ids) if ids else []
         facts = None
         if user_ids is not None and class_scores:
-            facts = await get_class_scores(conn=conn, assignment_ids=ids, user_ids=students) if ids else {}
+            facts = await get_class_scores(conn=conn, assignment_ids=ids) if ids else {}
     dates = {
         a.id: AssignmentDates(
             due_at=a.due_at,

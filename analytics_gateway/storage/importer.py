@@ -32,6 +32,7 @@ import orjson
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from analytics_gateway.storage._class_scores import rebuild_assignment_class_scores
 from analytics_gateway.storage._convert import DialectValues, compile_row_converter, dialect_values
 from analytics_gateway.storage._formats import BAD_RECORD, ImportFormatError, RecordFile
 from analytics_gateway.storage._parse_worker import HEADER, decode
@@ -957,20 +958,42 @@ class _CoursesWriter(_TableWriter):
 
 
 class _ScoreCountsWriter(_TableWriter):
-    """enrollments, scores: the score counts of every course whose enrollments or scores changed."""
+    """enrollments, scores: the score counts of every course whose enrollments or scores changed; for
+    enrollments (who is a current student) also the class scores of the course's assignments."""
 
     def changed_tables(self) -> list[str]:
-        return [self.spec.name, "course_score_counts", "account_grade_counts"]
+        tables = [self.spec.name, "course_score_counts", "account_grade_counts"]
+        return [*tables, "assignment_class_scores"] if self.spec.name == "enrollments" else tables
 
     async def finish(self) -> None:
         await super().finish()
         # The scope holds the courses of the touched rows before and after the import, and their accounts.
+        students = self.spec.name == "enrollments"
         if self.scope.everything:  # too many rows to list their courses: rebuild it all
             await rebuild_course_score_counts(self.conn, None)
             await rebuild_account_grade_counts(self.conn, None)
+            if students:
+                await rebuild_assignment_class_scores(self.conn, None)
         elif self.scope.courses:
             await rebuild_course_score_counts(self.conn, self.scope.courses)
             await rebuild_account_grade_counts(self.conn, self.scope.accounts)
+            if students:
+                await rebuild_assignment_class_scores(self.conn, self.scope.courses)
+
+
+class _ClassScoresWriter(_TableWriter):
+    """submissions, assignments: the class scores of every course whose submissions or assignments changed
+    (an assignment moved to another course takes its submissions along)."""
+
+    def changed_tables(self) -> list[str]:
+        return [self.spec.name, "assignment_class_scores"]
+
+    async def finish(self) -> None:
+        await super().finish()
+        if self.scope.everything:
+            await rebuild_assignment_class_scores(self.conn, None)
+        elif self.scope.courses:
+            await rebuild_assignment_class_scores(self.conn, self.scope.courses)
 
 
 _WRITERS: dict[str, type[_TableWriter]] = {
@@ -978,4 +1001,6 @@ _WRITERS: dict[str, type[_TableWriter]] = {
     "courses": _CoursesWriter,
     "enrollments": _ScoreCountsWriter,
     "scores": _ScoreCountsWriter,
+    "submissions": _ClassScoresWriter,
+    "assignments": _ClassScoresWriter,
 }

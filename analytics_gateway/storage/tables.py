@@ -41,6 +41,7 @@ __all__ = [
     "DapTableSpec",
     "access_tokens",
     "account_grade_counts",
+    "assignment_class_scores",
     "course_score_counts",
     "dap_tombstones",
     "import_log",
@@ -655,6 +656,27 @@ course_score_counts = Table(
     Column("score", Float, nullable=False),
     Column("students", Integer, nullable=False),
     PrimaryKeyConstraint("course_id", "score"),
+)
+
+# Per assignment and score, the live submissions of the course's current students (a student's lowest id
+# when an export holds two for one assignment): how many, how many of them were submitted or scored, and
+# how many are graded but unposted. The submissions without a score are one row, `scored` false (its
+# `score` 0 means nothing). One student's S2 reads the class's score
+# distribution, the "shown" count and the muting (CONTRACT §7.4, §7.6) from a few rows per assignment
+# instead of every submission. The importer rebuilds a course's rows when its submissions, assignments or
+# enrollments change (storage/_class_scores.py).
+assignment_class_scores = Table(
+    "assignment_class_scores",
+    metadata,
+    Column("assignment_id", IdType, nullable=False),
+    Column("scored", Boolean, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("course_id", IdType, nullable=False),
+    Column("submissions", Integer, nullable=False),
+    Column("shown", Integer, nullable=False),
+    Column("unposted", Integer, nullable=False),
+    PrimaryKeyConstraint("assignment_id", "scored", "score"),
+    Index(None, "course_id"),
 )
 
 # The same counts per rounded score (the D2 histogram's buckets, 0..100), summed over the courses that

@@ -1,4 +1,5 @@
-"""The two reads of a course's submissions agree: in full (C2, C3) and as score facts (one student's S2).
+"""The two reads of a course's submissions agree: in full (C2, C3) and as class scores (one student's S2,
+from the importer's ``assignment_class_scores``).
 
 Exports should hold one live submission per (assignment, student); where one holds two, both reads keep the
 lowest id, so REST's S2 (score facts) and GraphQL's (full coursework) show the same class statistics.
@@ -43,11 +44,11 @@ def _course() -> tuple[Dataset, list[int], list[int]]:
 
 
 async def test_both_reads_keep_the_lowest_id_of_a_pair(engine: AsyncEngine, tmp_path: Path) -> None:
-    d, students, assignments = _course()
+    d, _, assignments = _course()
     await d.load(engine, tmp_path)
     async with engine.connect() as conn:
         full = await get_submissions(conn=conn, assignment_ids=assignments)
-        class_scores = await get_class_scores(conn=conn, assignment_ids=assignments, user_ids=set(students))
+        class_scores = await get_class_scores(conn=conn, assignment_ids=assignments)
     assert [s.id for s in full] == [700, 705, 701, 702, 704, 690, 691]  # by assignment, user, id
     first = class_scores[500]  # 700 (not 705), 701 (unposted), 702 (submitted); not 703 nor the outsider
     assert sorted(first.scores) == [6.0, 8.0]

@@ -7,18 +7,19 @@ statement per ``IN`` chunk, so the cost of a request does not grow with its numb
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Container, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Row, and_, case, func, or_, select, text
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from analytics_gateway.storage.queries._util import chunks
 from analytics_gateway.storage.queries.permissions import STUDENT_STATES
 from analytics_gateway.storage.tables import (
     PARTICIPATING_PAGE_VIEW,
+    assignment_class_scores,
     assignment_override_students,
     assignment_overrides,
     assignments,
@@ -256,38 +257,22 @@ class ClassScores:
             self.muted = True
 
 
-async def get_class_scores(
-    *, conn: AsyncConnection, assignment_ids: Sequence[int], user_ids: Container[int]
-) -> dict[int, ClassScores]:
-    """``assignment_id → ClassScores`` over the live submissions of ``user_ids`` (the class's students).
-
-    The narrow read behind one student's S2: the class's scores without every submission's times and
-    statuses. Rows come in the ``(assignment_id, user_id)`` index's order, so a pair's lowest id is the
-    first and the only one counted.
-    """
-    c = submissions.c
-    submitted = case((c.submitted_at.is_not(None), 1), else_=0)
-    unposted = case(
-        (and_(or_(c.score.is_not(None), c.workflow_state == "graded"), c.posted_at.is_(None)), 1), else_=0
-    )
+async def get_class_scores(*, conn: AsyncConnection, assignment_ids: Sequence[int]) -> dict[int, ClassScores]:
+    """``assignment_id → ClassScores`` over the course's current students, from the importer's
+    ``assignment_class_scores`` (one row per assignment and score): the narrow read behind one student's
+    S2, instead of every submission of the course."""
+    t = assignment_class_scores
     found: dict[int, ClassScores] = {}
     for part in chunks(assignment_ids):
-        query = (
-            select(c.assignment_id, c.user_id, c.score, submitted, unposted)
-            .where(c.assignment_id.in_(part), c.user_id.is_not(None), _not_deleted(c.workflow_state))
-            .order_by(c.assignment_id, c.user_id, c.id)
-        )
-        last: tuple[int, int] | None = None
-        scores = ClassScores()
-        for assignment_id, user_id, score, was_submitted, was_unposted in await conn.execute(query):
-            pair = (assignment_id, user_id)
-            if pair == last:
-                continue
-            if last is None or assignment_id != last[0]:
-                scores = found[int(assignment_id)] = ClassScores()
-            last = pair
-            if user_id in user_ids:
-                scores.add(None if score is None else float(score), bool(was_submitted), bool(was_unposted))
+        query = select(
+            t.c.assignment_id, t.c.scored, t.c.score, t.c.submissions, t.c.shown, t.c.unposted
+        ).where(t.c.assignment_id.in_(part))
+        for assignment_id, scored, score, count, shown, unposted in await conn.execute(query):
+            scores = found.setdefault(int(assignment_id), ClassScores())
+            if scored:
+                scores.scores.extend([float(score)] * int(count))
+            scores.shown += int(shown)
+            scores.muted = scores.muted or bool(unposted)
     return found
 
 
