@@ -36,6 +36,7 @@ ROLE: dict[str, int] = {
     "StudentViewEnrollment": 7,
 }
 _META_TS = "2026-01-01T00:00:00Z"
+_CHANGE_TS = "2026-06-01T00:00:00Z"  # later than _META_TS: a changed row wins
 
 
 def ts(value: datetime | str | None) -> str | None:
@@ -58,6 +59,7 @@ class Dataset:
         self.tables: dict[str, dict[int | str, dict[str, Any]]] = defaultdict(dict)
         self._ids = itertools.count(1000)
         self._web_ids = itertools.count(1)
+        self._changes = itertools.count()
         for name, role_id in ROLE.items():
             base = "AccountMembership" if name == "AccountAdmin" else name
             self.add(
@@ -82,6 +84,13 @@ class Dataset:
             records = [upsert(key, _META_TS, value) for key, value in rows.items()]
             write_export(directory, table, records)
         await import_paths(engine, [directory])
+
+    async def import_changes(self, engine: AsyncEngine, directory: Path, table: str, *ids: int | str) -> None:
+        """Import only these rows of ``table`` as they are now, with a later ``meta.ts`` than :meth:`load`'s,
+        from a new folder under ``directory``."""
+        root = directory / f"changed-rows{next(self._changes)}"
+        write_export(root, table, [upsert(i, _CHANGE_TS, self.tables[table][i]) for i in ids])
+        await import_paths(engine, [root])
 
     # --- institution -----------------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from analytics_gateway.storage.engine import migrate
 from analytics_gateway.storage.importer import import_paths
 from analytics_gateway.storage.queries.coursework import ClassScores, get_class_scores
 from tests._dataset import Dataset
-from tests.storage._exports import delete, upsert, write_export
+from tests.storage._exports import delete, write_export
 
 COURSES = (10, 11)
 POSTED = datetime(2026, 9, 2, 8, 0)
@@ -53,13 +53,6 @@ async def _expected(engine: AsyncEngine) -> dict[int, dict[int, Summary]]:
         work = await load_coursework(ctx, course)  # every submission, read in full
         found[course] = {a.id: _summary(work.scores_of(a.id)) for a in work.assignments}
     return found
-
-
-async def _changed(engine: AsyncEngine, tmp_path: Path, table: str, ds: Dataset, *ids: int) -> None:
-    """Import only these rows of ``table`` as they are now in ``ds`` (a later ``meta.ts``)."""
-    root = tmp_path / f"change{next(_dirs)}"
-    write_export(root, table, [upsert(i, "2026-06-01T00:00:00Z", ds.tables[table][i]) for i in ids])
-    await import_paths(engine, [root])
 
 
 def _institution() -> tuple[Dataset, dict[str, int]]:
@@ -109,23 +102,23 @@ async def test_class_scores_follow_every_import(engine: AsyncEngine, tmp_path: P
     # A grade is posted: the assignment is no longer muted (the other unposted one is scored 2.0).
     ds.update("submissions", ids["s2"], posted_at=POSTED)
     ds.update("submissions", ids["s1b"], posted_at=POSTED)
-    await _changed(engine, tmp_path, "submissions", ds, ids["s2"], ids["s1b"])
+    await ds.import_changes(engine, tmp_path, "submissions", ids["s2"], ids["s1b"])
     assert (await _stored(engine))[10][500] == ([2.0, 6.0], 3, False)
 
     # A student leaves (enrollment deleted), another joins course 11 and already has a submission there.
     ds.update("enrollments", ids["e2"], workflow_state="deleted")
-    await _changed(engine, tmp_path, "enrollments", ds, ids["e2"])
+    await ds.import_changes(engine, tmp_path, "enrollments", ids["e2"])
     assert (await _stored(engine))[10] == {500: ([2.0], 2, False), 501: ([], 0, False)}
     ds.submission(707, assignment=502, user=6, score=4.0, state="graded")
-    await _changed(engine, tmp_path, "submissions", ds, 707)
+    await ds.import_changes(engine, tmp_path, "submissions", 707)
     assert (await _stored(engine))[11][502] == ([3.5], 1, False)  # user 6 is not a student of 11 yet
     newcomer = ds.enroll(6, course=11, section=110)
-    await _changed(engine, tmp_path, "enrollments", ds, newcomer)
+    await ds.import_changes(engine, tmp_path, "enrollments", newcomer)
     assert (await _stored(engine))[11][502] == ([3.5, 4.0], 2, True)
 
     # An assignment moves to the other course: its submissions' students are now judged there.
     ds.update("assignments", ids["a2"], context_id=11)
-    await _changed(engine, tmp_path, "assignments", ds, ids["a2"])
+    await ds.import_changes(engine, tmp_path, "assignments", ids["a2"])
     stored = await _stored(engine)
     assert 501 not in stored[10]
     assert stored[11][501] == ([], 0, False)  # user 2 is not a student of course 11
@@ -152,6 +145,6 @@ async def test_a_bulk_import_rebuilds_every_course(
     ds, ids = _institution()
     await ds.load(engine, tmp_path / "first")
     ds.update("submissions", ids["s5"], score=1.25)
-    await _changed(engine, tmp_path, "submissions", ds, ids["s5"])
+    await ds.import_changes(engine, tmp_path, "submissions", ids["s5"])
     assert (await _stored(engine))[11][502] == ([1.25], 1, False)
     assert await _stored(engine) == await _expected(engine)

@@ -21,7 +21,7 @@ from analytics_gateway.storage.importer import import_paths
 from analytics_gateway.storage.queries.scores import get_course_scores, grade_bucket
 from analytics_gateway.storage.tables import account_grade_counts, course_score_counts, courses
 from tests._dataset import Dataset
-from tests.storage._exports import delete, upsert, write_export
+from tests.storage._exports import delete, write_export
 
 COURSES = (10, 11)
 _dirs = itertools.count()
@@ -80,13 +80,6 @@ async def _expected(engine: AsyncEngine) -> dict[int, Counter[float]]:
         }
 
 
-async def _changed(engine: AsyncEngine, tmp_path: Path, table: str, ds: Dataset, *ids: int) -> None:
-    """Import only these rows of ``table`` as they are now in ``ds`` (a later ``meta.ts``)."""
-    root = tmp_path / f"change{next(_dirs)}"
-    write_export(root, table, [upsert(i, "2026-06-01T00:00:00Z", ds.tables[table][i]) for i in ids])
-    await import_paths(engine, [root])
-
-
 def _institution() -> tuple[Dataset, dict[str, int]]:
     ds = Dataset()
     root = ds.account(1, name="Root")
@@ -126,13 +119,13 @@ async def test_counts_follow_every_import(engine: AsyncEngine, tmp_path: Path) -
 
     # A score changes; only course 10 is rebuilt, course 11 keeps its rows.
     ds.update("scores", ids["a_score"], current_score=40.0)
-    await _changed(engine, tmp_path, "scores", ds, ids["a_score"])
+    await ds.import_changes(engine, tmp_path, "scores", ids["a_score"])
     assert await _stored(engine) == await _expected(engine)
     assert (await _stored(engine))[10] == Counter({40.0: 1, 91.0: 1})
 
     # The first enrollment of student 2 gets a score: it wins over the second enrollment's.
     first = ds.score(ids["b1"], 77.0)
-    await _changed(engine, tmp_path, "scores", ds, first)
+    await ds.import_changes(engine, tmp_path, "scores", first)
     assert (await _stored(engine))[10] == Counter({40.0: 1, 77.0: 1})
 
     # An enrollment is deleted (D), another leaves the student states, a new one arrives.
@@ -142,9 +135,9 @@ async def test_counts_follow_every_import(engine: AsyncEngine, tmp_path: Path) -
     assert (await _stored(engine))[10] == Counter({40.0: 1, 91.0: 1})  # the second enrollment counts again
     ds.update("enrollments", ids["c"], workflow_state="deleted")
     newcomer = ds.enroll(8, course=11, section=110)
-    await _changed(engine, tmp_path, "enrollments", ds, ids["c"], newcomer)
+    await ds.import_changes(engine, tmp_path, "enrollments", ids["c"], newcomer)
     assert (await _stored(engine))[11] == Counter()  # the newcomer has no score yet
-    await _changed(engine, tmp_path, "scores", ds, ds.score(newcomer, 85.5))
+    await ds.import_changes(engine, tmp_path, "scores", ds.score(newcomer, 85.5))
     stored = await _stored(engine)
     assert stored == {10: Counter({40.0: 1, 91.0: 1}), 11: Counter({85.5: 1})}
     assert stored == await _expected(engine)
@@ -158,8 +151,8 @@ async def test_counts_follow_every_import(engine: AsyncEngine, tmp_path: Path) -
     # Course 11 moves to a sub-account: its students' buckets move with it.
     ds.account(2, name="Sub", parent=1)
     ds.update("courses", 11, account_id=2)
-    await _changed(engine, tmp_path, "accounts", ds, 2)
-    await _changed(engine, tmp_path, "courses", ds, 11)
+    await ds.import_changes(engine, tmp_path, "accounts", 2)
+    await ds.import_changes(engine, tmp_path, "courses", 11)
     await _check(engine)
     assert (2, 1, state, 86) in await _stored_accounts(engine)
 
@@ -191,7 +184,7 @@ async def test_a_bulk_import_rebuilds_every_course(
     ds, ids = _institution()
     await ds.load(engine, tmp_path / "first")
     ds.update("scores", ids["c_score"], current_score=12.25)
-    await _changed(engine, tmp_path, "scores", ds, ids["c_score"])
+    await ds.import_changes(engine, tmp_path, "scores", ids["c_score"])
     stored = await _stored(engine)
     assert stored == {10: Counter({85.5: 1, 91.0: 1}), 11: Counter({12.25: 1})}
     await _check(engine)
