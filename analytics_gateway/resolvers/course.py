@@ -308,9 +308,9 @@ async def student_summaries_of(
     ids = tuple(b.id for b in bases)
 
     async def compute() -> tuple[dict[int, TardinessCounts], datetime | None]:
-        work = await load_coursework(ctx, course_id, user_ids=ids) if ids else None
-        if work is None:
+        if not ids:
             return {}, None
+        work = await load_coursework(ctx, course_id, user_ids=ids)
         return _tardiness(work, ids), work.changes_at()
 
     tardiness = await cached(ctx, ("C3 tardiness", course_id, ids), Scope.of(courses=[course_id]), compute)

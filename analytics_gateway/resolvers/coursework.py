@@ -146,10 +146,7 @@ class Coursework:
             students = self.students
             for user, sub in self.submissions.get(assignment_id, {}).items():
                 if user in students:
-                    unposted = (
-                        sub.score is not None or sub.workflow_state == "graded"
-                    ) and sub.posted_at is None
-                    found.add(sub.score, sub.submitted_at is not None, unposted)
+                    found.add(sub)
         return found
 
     def changes_at(self) -> datetime | None:

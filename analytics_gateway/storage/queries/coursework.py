@@ -239,21 +239,24 @@ async def get_submissions(
 class ClassScores:
     """One assignment's grade distribution over the class: what S2's statistics and muting read.
 
-    Built from each current student's live submission (the lowest id of a pair) by :meth:`add`.
+    Built from each current student's live submission (the lowest id of a pair): by :meth:`add` from
+    submissions read in full, or read from the importer's ``assignment_class_scores``
+    (:func:`get_class_scores`), which applies the same rule in SQL (storage/_class_scores.py).
     """
 
     scores: list[float] = field(default_factory=list)  # the scores given, in no particular order
     shown: int = 0  # submissions submitted or scored (CONTRACT §7.6 hides fewer than 5 from students)
     muted: bool = False  # one is scored or in state ``graded`` and not posted (CONTRACT §7.4)
 
-    def add(self, score: float | None, submitted: bool, graded_unposted: bool) -> None:
+    def add(self, submission: SubmissionRow) -> None:
         """Count one student's submission."""
-        if score is not None:
-            self.scores.append(score)
+        if submission.score is not None:
+            self.scores.append(submission.score)
             self.shown += 1
-        elif submitted:
+        elif submission.submitted_at is not None:
             self.shown += 1
-        if graded_unposted:
+        graded = submission.score is not None or submission.workflow_state == "graded"
+        if graded and submission.posted_at is None:
             self.muted = True
 
 
